@@ -1,0 +1,1 @@
+//! A faithful Cisco Meeting Server API simulator (issue 4).

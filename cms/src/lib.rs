@@ -1,0 +1,1 @@
+//! The Cisco Meeting Server API connector (issue 3).

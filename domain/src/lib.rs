@@ -1,0 +1,1 @@
+//! Domain model shared by the UI and the server.
