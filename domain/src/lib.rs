@@ -1,1 +1,19 @@
-//! Domain model shared by the UI and the server.
+//! Bridgekeeper's domain: the model shared with the UI and, under `ssr`, the services and the store
+//! behind them.
+
+pub mod role;
+pub mod user;
+pub mod validation;
+
+#[cfg(feature = "ssr")]
+pub mod login_throttle;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod users;
+
+pub use role::{Permission, Role};
+pub use user::{UserId, UserSummary, Username};
+pub use validation::{FieldError, FieldErrors};

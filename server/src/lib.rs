@@ -1,1 +1,145 @@
-//! The bridgekeeper server.
+//! The `bridgekeeper` server: configuration, start-up, sessions, security layers and the router.
+//! `main.rs` is only the command line; tests start the same server in-process on a random port.
+
+pub mod cli;
+pub mod demo;
+mod security;
+
+use anyhow::Context as _;
+use app::context::AppContext;
+use axum::Router;
+use axum::routing::get;
+use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
+use domain::password::PasswordPolicy;
+use domain::store::{SqliteStore, Store};
+use domain::users::UserService;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Everything `serve` needs, from flags or environment variables.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    /// Where cargo-leptos put the wasm bundle and the stylesheet (`target/site`).
+    pub site_root: String,
+    pub idle_timeout: time::Duration,
+    pub password_policy: PasswordPolicy,
+    pub throttle: ThrottlePolicy,
+    /// Mark the session cookie `Secure`: set when users reach the portal over HTTPS.
+    pub secure_cookies: bool,
+}
+
+/// The default database: a file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://bridgekeeper.db";
+
+/// Opens the store (creating the file and running migrations).
+pub async fn open_store(url: &str) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(url)
+        .await
+        .with_context(|| format!("opening the database {url}"))
+}
+
+/// A running server: its address, and a way to stop it gracefully.
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await.context("server task panicked")?
+    }
+}
+
+/// Builds the application on an open store and serves it on `listener` until `stop` (or the
+/// returned handle's `stop`).
+pub async fn start(
+    config: ServerConfig,
+    store: SqliteStore,
+    listener: TcpListener,
+) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let router = router(&config, store).await?;
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .context("serving HTTP")
+    });
+    Ok(Running {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+async fn router(config: &ServerConfig, store: SqliteStore) -> anyhow::Result<Router> {
+    let sessions = tower_sessions_sqlx_store::SqliteStore::new(store.pool().clone());
+    sessions
+        .migrate()
+        .await
+        .context("creating the session table")?;
+    tokio::spawn(
+        sessions
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(300)),
+    );
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("bridgekeeper_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(config.idle_timeout));
+
+    let store: Arc<dyn Store> = Arc::new(store);
+    let context = AppContext {
+        users: Arc::new(UserService::new(
+            store.clone(),
+            config.password_policy,
+            LoginThrottle::new(config.throttle),
+        )),
+    };
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("bridgekeeper")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    let routes = generate_route_list(app::App);
+    let provide = {
+        let context = context.clone();
+        move || leptos::prelude::provide_context(context.clone())
+    };
+    let app = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, provide, {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn_with_state(
+            context.clone(),
+            security::page_guard,
+        ))
+        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(session_layer)
+        .route("/healthz", get(move || security::healthz(store.clone())))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    Ok(app)
+}

@@ -1,0 +1,167 @@
+//! Signing in and out, and the one helper every server function uses to learn who is asking.
+
+use crate::error::AppError;
+use domain::UserSummary;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub use server::{context, require, resolve_session};
+
+/// The signed-in user, or `None`.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<UserSummary>, AppError> {
+    server::current_user().await
+}
+
+#[server(endpoint = "login")]
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+
+    let ctx = server::context()?;
+    let ConnectInfo(client) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map_err(|e| AppError::internal("client address unavailable", e))?;
+    let signed_in = ctx
+        .users
+        .authenticate(&username, password, client.ip())
+        .await
+        .map_err(|e| match e {
+            domain::users::LoginError::Internal(cause) => AppError::internal("sign-in failed", cause),
+            refused => {
+                tracing::info!(client = %client.ip(), "sign-in refused: {refused}");
+                AppError::Refused(refused.to_string()).with_status()
+            }
+        })?;
+    server::start_session(&signed_in).await?;
+    tracing::info!(user = %signed_in.user.username, "signed in");
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    server::end_session().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Only local paths are followed after sign-in, so a crafted link cannot send a user elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::AppError;
+    use crate::context::AppContext;
+    use domain::users::{SignedIn, UserService};
+    use domain::{Permission, UserId, UserSummary};
+    use leptos::prelude::use_context;
+    use tower_sessions::Session;
+
+    const USER_ID: &str = "user_id";
+    const EPOCH: &str = "session_epoch";
+
+    pub fn context() -> Result<AppContext, AppError> {
+        use_context::<AppContext>()
+            .ok_or_else(|| AppError::internal("server context", "AppContext is not provided"))
+    }
+
+    async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>()
+            .await
+            .map_err(|e| AppError::internal("session layer missing", e))
+    }
+
+    /// The user a session belongs to, if it still does: a disabled user, a reset password or an
+    /// expired session all end it here (and the stale session is flushed).
+    pub async fn resolve_session(
+        session: &Session,
+        users: &UserService,
+    ) -> Result<Option<UserSummary>, AppError> {
+        let read = async {
+            let id = session.get::<i64>(USER_ID).await?;
+            let epoch = session.get::<i64>(EPOCH).await?;
+            Ok::<_, tower_sessions::session::Error>(id.zip(epoch))
+        };
+        let Some((id, epoch)) = read
+            .await
+            .map_err(|e| AppError::internal("reading the session", e))?
+        else {
+            return Ok(None);
+        };
+        let user = users
+            .session_user(UserId(id), epoch)
+            .await
+            .map_err(|e| AppError::internal("loading the session's user", e))?;
+        if user.is_none() {
+            session
+                .flush()
+                .await
+                .map_err(|e| AppError::internal("ending a stale session", e))?;
+        }
+        Ok(user)
+    }
+
+    pub async fn current_user() -> Result<Option<UserSummary>, AppError> {
+        resolve_session(&session().await?, &context()?.users).await
+    }
+
+    /// The signed-in user if their role grants `permission`; otherwise 401 or 403. Every server
+    /// function that reads or changes anything starts here.
+    pub async fn require(permission: Permission) -> Result<UserSummary, AppError> {
+        match current_user().await? {
+            None => Err(AppError::Unauthenticated.with_status()),
+            Some(user) if user.role.can(permission) => Ok(user),
+            Some(user) => {
+                tracing::warn!(user = %user.username, ?permission, "permission denied");
+                Err(AppError::Forbidden.with_status())
+            }
+        }
+    }
+
+    /// Binds the session to the user under a fresh id (no session fixation).
+    pub async fn start_session(signed_in: &SignedIn) -> Result<(), AppError> {
+        let session = session().await?;
+        let write = async {
+            session.cycle_id().await?;
+            session.insert(USER_ID, signed_in.user.id.0).await?;
+            session.insert(EPOCH, signed_in.session_epoch).await
+        };
+        write
+            .await
+            .map_err(|e| AppError::internal("starting a session", e))
+    }
+
+    pub async fn end_session() -> Result<(), AppError> {
+        session()
+            .await?
+            .flush()
+            .await
+            .map_err(|e| AppError::internal("ending a session", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,92 @@
+//! The error every server function returns: what the user may see, never internals.
+
+use domain::FieldErrors;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in.")]
+    Unauthenticated,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    /// Input problems, per form field.
+    #[error("Please correct the highlighted fields: {0}")]
+    Invalid(FieldErrors),
+    /// A refusal the user can act on (wrong credentials, too many attempts, …).
+    #[error("{0}")]
+    Refused(String),
+    #[error("Not found.")]
+    NotFound,
+    /// Details are logged on the server, never sent to the browser.
+    #[error("Something went wrong on the server; the details are in its log.")]
+    Internal,
+    /// The request itself failed (network, decoding).
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The message for one form field, if this error has one.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(errors) => errors.for_field(name).map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// A message for the whole form: field errors are shown beside their fields instead.
+    pub fn banner(&self) -> Option<String> {
+        match self {
+            AppError::Invalid(_) => Some("Please correct the highlighted fields.".to_string()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// Logs the cause and hides it from the browser.
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "{context}");
+        AppError::Internal
+    }
+
+    #[cfg(feature = "ssr")]
+    fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Refused(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Sets the HTTP status of the server function's response to match the error, except for a
+    /// plain (JavaScript-less) form post, which must stay a redirect back to the form.
+    #[cfg(feature = "ssr")]
+    pub fn with_status(self) -> Self {
+        use leptos::prelude::use_context;
+        let plain_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if !plain_form && let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+        self
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

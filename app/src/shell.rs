@@ -1,0 +1,124 @@
+//! The HTML document, the router and the top navigation.
+
+use crate::auth::{Login, Logout, whoami};
+use crate::error::AppError;
+use crate::navigation::areas_for;
+use crate::pages::{
+    admin::AdminPage, booking::BookingPage, home::HomePage, login::LoginPage,
+    monitoring::MonitoringPage, not_found::NotFound, systems::SystemsPage, users::UsersPage,
+};
+use domain::UserSummary;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Sign-in and sign-out actions, shared so the signed-in user is re-read after either.
+#[derive(Clone, Copy)]
+pub struct AuthActions {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+/// The signed-in user, re-read whenever someone signs in or out.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<UserSummary>, AppError>>);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| whoami(),
+    );
+    provide_context(AuthActions { login, logout });
+    provide_context(CurrentUser(user));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/bridgekeeper.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Bridgekeeper".to_string() } else { format!("{page} — Bridgekeeper") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <TopNav />
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/booking") view=BookingPage />
+                    <Route path=path!("/monitoring") view=MonitoringPage />
+                    <Route path=path!("/systems") view=SystemsPage />
+                    <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/admin/users") view=UsersPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// TMS-like top navigation: only the areas the signed-in user's role may use.
+#[component]
+fn TopNav() -> impl IntoView {
+    let CurrentUser(user) = expect_context::<CurrentUser>();
+    let AuthActions { logout, .. } = expect_context::<AuthActions>();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                "Bridgekeeper"
+            </a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => {
+                            let links = areas_for(user.role)
+                                .map(|area| {
+                                    view! {
+                                        <li>
+                                            <A href=area.path>{area.label}</A>
+                                        </li>
+                                    }
+                                })
+                                .collect_view();
+                            view! {
+                                <nav aria-label="Main">
+                                    <ul class="nav">{links}</ul>
+                                </nav>
+                                <div class="who">
+                                    <span class="who-name">{user.username.clone()}</span>
+                                    <span class="who-role">{user.role.label()}</span>
+                                    <ActionForm action=logout attr:class="inline">
+                                        <button type="submit" class="link">
+                                            "Sign out"
+                                        </button>
+                                    </ActionForm>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}

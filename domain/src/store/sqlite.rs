@@ -1,0 +1,181 @@
+//! The SQLite store: one file, WAL mode, migrations embedded in the binary.
+
+use super::{Guarded, Store, StoreError, UserRecord};
+use crate::password::PasswordHashString;
+use crate::{Role, UserId, UserSummary, Username};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::Row;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` and runs the migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Database(format!("invalid database URL `{url}`: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot open `{url}`: {e}")))?;
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Database(format!("migrations failed: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for what lives beside the store in the same file (the session table).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn db_err(e: sqlx::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn user_from_row(row: &SqliteRow) -> Result<UserRecord, StoreError> {
+    let role: String = row.try_get("role").map_err(db_err)?;
+    Ok(UserRecord {
+        summary: UserSummary {
+            id: UserId(row.try_get("id").map_err(db_err)?),
+            username: row.try_get("username").map_err(db_err)?,
+            role: role
+                .parse()
+                .map_err(|e: crate::role::UnknownRole| StoreError::Database(e.to_string()))?,
+            disabled: row.try_get("disabled").map_err(db_err)?,
+        },
+        password_hash: PasswordHashString(row.try_get("password_hash").map_err(db_err)?),
+        session_epoch: row.try_get("session_epoch").map_err(db_err)?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, username, role, password_hash, disabled, session_epoch";
+
+/// True when, after `users.id` stops being an active administrator, another one remains. Part of
+/// the same UPDATE statement, so two racing changes cannot both remove "the other" last admin.
+const ANOTHER_ADMIN_REMAINS: &str = "(users.role <> 'admin' OR users.disabled = 1 OR EXISTS \
+     (SELECT 1 FROM users o WHERE o.role = 'admin' AND o.disabled = 0 AND o.id <> users.id))";
+
+impl SqliteStore {
+    /// Tells "no such user" from "refused by the last-admin guard" after an UPDATE hit no row.
+    async fn guarded(&self, id: UserId, rows_affected: u64) -> Result<Guarded, StoreError> {
+        if rows_affected == 1 {
+            return Ok(Guarded::Done);
+        }
+        Ok(match self.user_by_id(id).await? {
+            None => Guarded::NotFound,
+            Some(_) => Guarded::WouldRemoveLastAdmin,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    async fn insert_user(
+        &self,
+        username: &Username,
+        role: Role,
+        hash: &PasswordHashString,
+    ) -> Result<UserId, StoreError> {
+        let result = sqlx::query("INSERT INTO users (username, role, password_hash) VALUES (?, ?, ?)")
+            .bind(username.as_str())
+            .bind(role.as_str())
+            .bind(&hash.0)
+            .execute(&self.pool)
+            .await;
+        match result {
+            Ok(done) => Ok(UserId(done.last_insert_rowid())),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
+                what: format!("user name `{username}`"),
+            }),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    async fn user_by_name(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?"))
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserSummary>, StoreError> {
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| user_from_row(row).map(|u| u.summary))
+            .collect()
+    }
+
+    async fn set_role(&self, id: UserId, role: Role) -> Result<Guarded, StoreError> {
+        let guard = if role == Role::Admin { "1" } else { ANOTHER_ADMIN_REMAINS };
+        let done = sqlx::query(&format!("UPDATE users SET role = ? WHERE id = ? AND {guard}"))
+            .bind(role.as_str())
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        self.guarded(id, done.rows_affected()).await
+    }
+
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<Guarded, StoreError> {
+        let guard = if disabled { ANOTHER_ADMIN_REMAINS } else { "1" };
+        let done = sqlx::query(&format!(
+            "UPDATE users SET disabled = ?, session_epoch = session_epoch + 1 WHERE id = ? AND {guard}"
+        ))
+        .bind(disabled)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        self.guarded(id, done.rows_affected()).await
+    }
+
+    async fn set_password(&self, id: UserId, hash: &PasswordHashString) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
+        )
+        .bind(&hash.0)
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,126 @@
+//! The command line: `bridgekeeper serve` and `bridgekeeper user add`. Every flag can also come
+//! from a `BRIDGEKEEPER_…` environment variable.
+
+use crate::{DEFAULT_DATABASE_URL, ServerConfig};
+use clap::{Args, Parser, Subcommand};
+use domain::login_throttle::ThrottlePolicy;
+use domain::password::PasswordPolicy;
+use std::net::SocketAddr;
+
+#[derive(Debug, Parser)]
+#[command(name = "bridgekeeper", version, about = "Scheduling portal for Cisco Meeting Server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web portal.
+    Serve(ServeArgs),
+    /// Manage portal users from the command line (first-run set-up).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// Database URL. The default is a SQLite file in the working directory, created if missing.
+    #[arg(long, env = "BRIDGEKEEPER_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "BRIDGEKEEPER_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Directory holding the built site (`pkg/` with the wasm bundle and stylesheet).
+    #[arg(long, env = "BRIDGEKEEPER_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Demo mode: create the demo users (passwords printed once at start).
+    #[arg(long, env = "BRIDGEKEEPER_DEMO")]
+    pub demo: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "BRIDGEKEEPER_IDLE_TIMEOUT_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub idle_timeout_minutes: u32,
+    /// Minimum length of a new password.
+    #[arg(long, env = "BRIDGEKEEPER_MIN_PASSWORD_LENGTH", default_value_t = 12, value_parser = clap::value_parser!(u16).range(8..=128))]
+    pub min_password_length: u16,
+    /// Failed sign-ins allowed per user name within 15 minutes.
+    #[arg(long, env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_USER", default_value_t = 5)]
+    pub login_attempts_per_user: u32,
+    /// Failed sign-ins allowed per client address within 15 minutes.
+    #[arg(long, env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20)]
+    pub login_attempts_per_address: u32,
+    /// Mark the session cookie Secure. Set this when users reach the portal over HTTPS
+    /// (for example behind a TLS-terminating reverse proxy).
+    #[arg(long, env = "BRIDGEKEEPER_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig {
+            listen: self.listen,
+            database_url: self.database.database_url.clone(),
+            site_root: self.site_root.clone(),
+            idle_timeout: time::Duration::minutes(i64::from(self.idle_timeout_minutes)),
+            password_policy: PasswordPolicy {
+                min_length: usize::from(self.min_password_length),
+            },
+            throttle: ThrottlePolicy {
+                per_username: self.login_attempts_per_user,
+                per_address: self.login_attempts_per_address,
+                ..ThrottlePolicy::default()
+            },
+            secure_cookies: self.secure_cookies,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input (prompted for on a terminal).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, scheduler or helpdesk.
+        #[arg(long)]
+        role: String,
+        /// Minimum password length, as for the portal.
+        #[arg(long, env = "BRIDGEKEEPER_MIN_PASSWORD_LENGTH", default_value_t = 12)]
+        min_password_length: u16,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_have_sane_defaults() {
+        let cli = Cli::try_parse_from(["bridgekeeper", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("serve expected")
+        };
+        let config = args.config();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.password_policy.min_length, 12);
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_flag_named() {
+        let err = Cli::try_parse_from(["bridgekeeper", "serve", "--listen", "nowhere"]).unwrap_err();
+        assert!(err.to_string().contains("--listen"), "{err}");
+        let err = Cli::try_parse_from(["bridgekeeper", "serve", "--min-password-length", "3"])
+            .unwrap_err();
+        assert!(err.to_string().contains("--min-password-length"), "{err}");
+    }
+}

@@ -1,0 +1,54 @@
+//! Demo mode: three users, one per role, with fresh passwords printed once at start.
+
+use domain::Role;
+use domain::password::PasswordPolicy;
+use domain::store::{SqliteStore, Store};
+use domain::users::UserService;
+use domain::login_throttle::LoginThrottle;
+use domain::{UserId, Username};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use std::sync::Arc;
+
+pub const DEMO_USERS: [(&str, Role); 3] = [
+    ("admin", Role::Admin),
+    ("scheduler", Role::Scheduler),
+    ("helpdesk", Role::HelpDesk),
+];
+
+/// Creates the demo users, or gives existing ones a fresh password. Returns (name, role, password).
+pub async fn ensure_demo_users(store: &SqliteStore) -> anyhow::Result<Vec<(String, Role, String)>> {
+    let users = UserService::new(
+        Arc::new(store.clone()),
+        PasswordPolicy::default(),
+        LoginThrottle::default(),
+    );
+    let mut created = Vec::new();
+    for (name, role) in DEMO_USERS {
+        let password: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(16)
+            .map(char::from)
+            .collect();
+        let existing = store.user_by_name(&Username::parse(name)?).await?;
+        match existing {
+            Some(record) => users.reset_password(record.summary.id, password.clone()).await?,
+            None => {
+                let _: UserId = users.create(name, role.as_str(), password.clone()).await?;
+            }
+        }
+        created.push((name.to_string(), role, password));
+    }
+    Ok(created)
+}
+
+/// The banner printed once at start (to standard output, never to the log).
+pub fn banner(listen: &str, users: &[(String, Role, String)]) -> String {
+    let mut text = format!(
+        "\nBridgekeeper demo is running at http://{listen}/\nDemo users (passwords are shown only now):\n"
+    );
+    for (name, role, password) in users {
+        text.push_str(&format!("  {name:<10} {:<14} {password}\n", role.label()));
+    }
+    text
+}

@@ -1,0 +1,178 @@
+//! Request guards: cross-site request refusal, the sign-in guard for pages, and the health check.
+
+use app::context::AppContext;
+use app::navigation::permission_for_path;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::store::Store;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+/// Refuses any state-changing request whose `Origin` (or, failing that, `Referer`) is not this
+/// very host. Browsers always send `Origin` on POST, so a page on another site can never submit a
+/// form or call a server function with a user's cookie; SameSite=Lax cookies are the second wall.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || same_origin(request.headers())
+    {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        method = %request.method(),
+        path = request.uri().path(),
+        origin = ?request.headers().get(header::ORIGIN),
+        "cross-site request refused"
+    );
+    (
+        StatusCode::FORBIDDEN,
+        "Cross-site request refused: the request did not come from this portal's own pages.",
+    )
+        .into_response()
+}
+
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|h| h.to_str().ok());
+    source.and_then(authority).is_some_and(|a| a.eq_ignore_ascii_case(host))
+}
+
+/// `scheme://authority[/…]` → `authority`.
+fn authority(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+/// Paths that are pages (not assets, not server functions, not the health check).
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || path == "/healthz"
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.')))
+}
+
+/// Anonymous visitors of any page but the sign-in page go to the sign-in page; signed-in users
+/// get 403 on areas their role may not use. Server functions check for themselves.
+pub async fn page_guard(
+    State(context): State<AppContext>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    if request.method() != Method::GET || !is_page(&path) {
+        return next.run(request).await;
+    }
+    let user = match app::auth::resolve_session(&session, &context.users).await {
+        Ok(user) => user,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    match (user, path.as_str()) {
+        (None, "/login") => next.run(request).await,
+        (None, _) => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let query = form_urlencoded_component(target);
+            Redirect::to(&format!("/login?next={query}")).into_response()
+        }
+        (Some(_), "/login") => Redirect::to("/").into_response(),
+        (Some(user), _) => match permission_for_path(&path) {
+            Some(permission) if !user.role.can(permission) => forbidden_page(),
+            _ => next.run(request).await,
+        },
+    }
+}
+
+fn forbidden_page() -> Response {
+    let body = Html(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not permitted — \
+         Bridgekeeper</title><link rel=\"stylesheet\" href=\"/pkg/bridgekeeper.css\"></head><body>\
+         <main id=\"main\"><h1>Not permitted</h1><p>Your role does not give access to this page.</p>\
+         <p><a href=\"/\">Back to the start page</a></p></main></body></html>",
+    );
+    (StatusCode::FORBIDDEN, body).into_response()
+}
+
+/// Percent-encodes a path for use as a query value.
+fn form_urlencoded_component(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /healthz`: 200 when the database answers.
+pub async fn healthz(store: Arc<dyn Store>) -> Response<Body> {
+    match store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.parse().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn same_origin_needs_a_matching_origin_or_referer() {
+        let host = (header::HOST, "portal.example:3000");
+        assert!(same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "http://portal.example:3000")
+        ])));
+        assert!(same_origin(&headers(&[
+            host.clone(),
+            (header::REFERER, "https://portal.example:3000/admin/users?x=1")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "http://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "http://portal.example:3000.evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[host])), "no Origin, no Referer");
+        assert!(!same_origin(&headers(&[(header::ORIGIN, "null")])));
+    }
+
+    #[test]
+    fn pages_are_told_from_assets() {
+        assert!(is_page("/"));
+        assert!(is_page("/admin/users"));
+        assert!(!is_page("/pkg/bridgekeeper.wasm"));
+        assert!(!is_page("/favicon.ico"));
+        assert!(!is_page("/api/login"));
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(form_urlencoded_component("/admin/users?a=b&c"), "/admin/users%3Fa%3Db%26c");
+    }
+}
