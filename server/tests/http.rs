@@ -1,0 +1,368 @@
+//! The real server, in-process on a random port with a fresh SQLite file, spoken to over HTTP.
+
+use bridgekeeper::{ServerConfig, open_store, start};
+use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
+use domain::password::PasswordPolicy;
+use domain::users::UserService;
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::{Client, StatusCode, redirect};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Portal {
+    running: bridgekeeper::Running,
+    client: Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn config(db: &str, throttle: ThrottlePolicy) -> ServerConfig {
+    ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: db.to_string(),
+        site_root: "target/site".into(),
+        idle_timeout: time::Duration::minutes(30),
+        password_policy: PasswordPolicy::default(),
+        throttle,
+        secure_cookies: false,
+    }
+}
+
+fn db_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("portal.db").display())
+}
+
+/// A fresh database with one user per role.
+async fn seeded(dir: &tempfile::TempDir) {
+    let store = open_store(&db_url(dir)).await.unwrap();
+    let users = UserService::new(
+        Arc::new(store),
+        PasswordPolicy::default(),
+        LoginThrottle::default(),
+    );
+    for (name, role) in [
+        ("root", "admin"),
+        ("sam", "scheduler"),
+        ("hana", "helpdesk"),
+    ] {
+        users.create(name, role, PASSWORD.into()).await.unwrap();
+    }
+}
+
+impl Portal {
+    async fn on(db: &str, throttle: ThrottlePolicy) -> Portal {
+        let store = open_store(db).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = start(config(db, throttle), store, listener).await.unwrap();
+        let client = Client::builder()
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap();
+        Portal {
+            running,
+            client,
+            _dir: None,
+        }
+    }
+
+    async fn fresh() -> Portal {
+        let dir = tempfile::tempdir().unwrap();
+        seeded(&dir).await;
+        let mut portal = Portal::on(&db_url(&dir), ThrottlePolicy::default()).await;
+        portal._dir = Some(dir);
+        portal
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.running.addr
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr())
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+
+    /// Calls a server function as the browser's script does (same-origin, form-encoded).
+    async fn call(&self, cookie: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header(ORIGIN, self.origin())
+            .form(form);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn get(&self, cookie: Option<&str>, path: &str) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Signs in and returns the session cookie (`name=value`).
+    async fn login(&self, username: &str, password: &str) -> String {
+        let response = self
+            .call(None, "/api/login", &[("username", username), ("password", password)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{:?}", response.text().await);
+        session_cookie(&response).expect("a session cookie")
+    }
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("bridgekeeper_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_cookie_and_opens_the_pages() {
+    let portal = Portal::fresh().await;
+    let response = portal
+        .call(None, "/api/login", &[("username", "root"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(set_cookie.contains("Max-Age=1800"), "idle timeout: {set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
+    let cookie = session_cookie(&response).unwrap();
+
+    let page = portal.get(Some(&cookie), "/admin/users").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<title>Users — Bridgekeeper</title>"), "{html}");
+    for name in ["root", "sam", "hana"] {
+        assert!(html.contains(&format!("data-user=\"{name}\"")), "{name} listed");
+    }
+    assert!(!html.contains("$argon2"), "no password hash reaches the browser");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_the_same() {
+    let portal = Portal::fresh().await;
+    let wrong_password = portal
+        .call(None, "/api/login", &[("username", "root"), ("password", "not the password")])
+        .await;
+    let status = wrong_password.status();
+    assert!(session_cookie(&wrong_password).is_none());
+    let body = wrong_password.text().await.unwrap();
+    let unknown_user = portal
+        .call(None, "/api/login", &[("username", "nobody"), ("password", "not the password")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown_user.status(), status);
+    assert_eq!(unknown_user.text().await.unwrap(), body);
+    assert!(body.contains("Invalid user name or password."), "{body}");
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_rate_limited_per_username() {
+    let dir = tempfile::tempdir().unwrap();
+    seeded(&dir).await;
+    let throttle = ThrottlePolicy {
+        per_username: 3,
+        ..ThrottlePolicy::default()
+    };
+    let portal = Portal::on(&db_url(&dir), throttle).await;
+    for _ in 0..3 {
+        let r = portal
+            .call(None, "/api/login", &[("username", "sam"), ("password", "guessing wrong")])
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+    // Even the right password is refused now, with a message saying why.
+    let r = portal
+        .call(None, "/api/login", &[("username", "sam"), ("password", PASSWORD)])
+        .await;
+    assert!(session_cookie(&r).is_none());
+    assert!(r.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    // Another user is unaffected.
+    portal.login("hana", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_role_without_permission_is_refused_by_the_server_function_itself() {
+    let portal = Portal::fresh().await;
+    let scheduler = portal.login("sam", PASSWORD).await;
+    let list = portal.call(Some(&scheduler), "/api/users/list", &[]).await;
+    assert_eq!(list.status(), StatusCode::FORBIDDEN);
+    let create = portal
+        .call(
+            Some(&scheduler),
+            "/api/users/create",
+            &[("username", "mallory"), ("role", "admin"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(create.status(), StatusCode::FORBIDDEN);
+    assert!(create.text().await.unwrap().contains("Forbidden"));
+
+    let anonymous = portal.call(None, "/api/users/list", &[]).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    let admin = portal.login("root", PASSWORD).await;
+    let users = portal.call(Some(&admin), "/api/users/list", &[]).await;
+    assert_eq!(users.status(), StatusCode::OK);
+    assert!(!users.text().await.unwrap().contains("mallory"), "nothing was created");
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_the_right_role() {
+    let portal = Portal::fresh().await;
+    let anonymous = portal.get(None, "/admin/users").await;
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.headers()[LOCATION], "/login?next=/admin/users");
+
+    let helpdesk = portal.login("hana", PASSWORD).await;
+    assert_eq!(portal.get(Some(&helpdesk), "/admin/users").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(portal.get(Some(&helpdesk), "/monitoring").await.status(), StatusCode::OK);
+    let scheduler = portal.login("sam", PASSWORD).await;
+    assert_eq!(portal.get(Some(&scheduler), "/monitoring").await.status(), StatusCode::FORBIDDEN);
+    let booking = portal.get(Some(&scheduler), "/booking").await;
+    assert_eq!(booking.status(), StatusCode::OK);
+    let html = booking.text().await.unwrap();
+    assert!(html.contains(">Booking</a>") && html.contains(">Systems</a>"));
+    assert!(!html.contains(">Monitoring</a>") && !html.contains(">Administrative Tools</a>"));
+}
+
+#[tokio::test]
+async fn cross_site_requests_are_refused() {
+    let portal = Portal::fresh().await;
+    let admin = portal.login("root", PASSWORD).await;
+    let form = [("username", "mallory"), ("role", "admin"), ("password", PASSWORD)];
+    let forged = portal
+        .client
+        .post(portal.url("/api/users/create"))
+        .header(ORIGIN, "http://evil.example")
+        .header(COOKIE, &admin)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let no_origin = portal
+        .client
+        .post(portal.url("/api/users/create"))
+        .header(COOKIE, &admin)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
+    let users = portal.call(Some(&admin), "/api/users/list", &[]).await;
+    assert!(!users.text().await.unwrap().contains("mallory"));
+}
+
+#[tokio::test]
+async fn sign_in_cycles_the_session_id_and_sign_out_ends_it() {
+    let portal = Portal::fresh().await;
+    let first = portal.login("root", PASSWORD).await;
+    let again = portal
+        .call(Some(&first), "/api/login", &[("username", "root"), ("password", PASSWORD)])
+        .await;
+    let second = session_cookie(&again).unwrap();
+    assert_ne!(first, second, "a new session id at sign-in");
+    assert_eq!(portal.get(Some(&first), "/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(portal.get(Some(&second), "/").await.status(), StatusCode::OK);
+
+    let out = portal.call(Some(&second), "/api/logout", &[]).await;
+    assert_eq!(out.status(), StatusCode::OK);
+    assert_eq!(portal.get(Some(&second), "/").await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    seeded(&dir).await;
+    let db = db_url(&dir);
+    let portal = Portal::on(&db, ThrottlePolicy::default()).await;
+    let cookie = portal.login("root", PASSWORD).await;
+    portal.running.stop().await.unwrap();
+
+    let restarted = Portal::on(&db, ThrottlePolicy::default()).await;
+    let page = restarted.get(Some(&cookie), "/admin/users").await;
+    assert_eq!(page.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn admins_manage_users_and_a_disabled_user_is_signed_out() {
+    let portal = Portal::fresh().await;
+    let admin = portal.login("root", PASSWORD).await;
+
+    let invalid = portal
+        .call(
+            Some(&admin),
+            "/api/users/create",
+            &[("username", "x"), ("role", "scheduler"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = invalid.text().await.unwrap();
+    assert!(body.contains("\"username\"") && body.contains("\"password\""), "{body}");
+
+    let created = portal
+        .call(
+            Some(&admin),
+            "/api/users/create",
+            &[("username", "Nina"), ("role", "helpdesk"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let nina = portal.login("nina", PASSWORD).await;
+
+    let list: serde_json::Value = portal
+        .call(Some(&admin), "/api/users/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "nina")
+        .map(|u| u["id"].as_i64().unwrap())
+        .unwrap()
+        .to_string();
+
+    let promoted = portal
+        .call(Some(&admin), "/api/users/role", &[("id", &id), ("role", "scheduler")])
+        .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+
+    let disabled = portal
+        .call(Some(&admin), "/api/users/disabled", &[("id", &id), ("disabled", "true")])
+        .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    assert_eq!(
+        portal.call(Some(&nina), "/api/whoami", &[]).await.text().await.unwrap(),
+        "null",
+        "the disabled user's session has ended"
+    );
+    let refused = portal
+        .call(None, "/api/login", &[("username", "nina"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn health_check_answers() {
+    let portal = Portal::fresh().await;
+    let health = portal.get(None, "/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.text().await.unwrap(), "ok");
+}
