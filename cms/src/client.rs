@@ -314,25 +314,39 @@ impl Connector {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Page<T>, CmsError> {
-        let path = with_query(path, query);
-        self.execute(ApiRequest::get(path)).await?.page()
+        self.execute(ApiRequest::get(with_query(path, query)))
+            .await?
+            .page()
     }
 
-    /// Lists a whole collection, page after page: each page asks for what is left after the
-    /// items received so far (whatever cap the server applies), until `total` is reached or a
-    /// page comes back empty. Items are de-duplicated by id, as the list may shift meanwhile.
+    /// Lists a whole collection (see [`Connector::all_with_endpoint`]).
     pub(crate) async fn all<T: Listed>(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Vec<T>, CmsError> {
+        Ok(self.all_with_endpoint(path, query).await?.0)
+    }
+
+    /// Lists a whole collection, page after page: each page asks for what follows the items
+    /// received so far (whatever cap the server applies), until `total` is reached or a page
+    /// comes back empty. Items are de-duplicated by id, as the list may shift meanwhile.
+    /// Also says which endpoint answered the last page.
+    pub(crate) async fn all_with_endpoint<T: Listed>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(Vec<T>, Endpoint), CmsError> {
         let mut items: Vec<T> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut offset: u64 = 0;
         loop {
             let mut page_query = query.to_vec();
             page_query.push(("offset", offset.to_string()));
-            let page: Page<T> = self.page(path, &page_query).await?;
+            let reply = self
+                .execute(ApiRequest::get(with_query(path, &page_query)))
+                .await?;
+            let page: Page<T> = reply.page()?;
             let received = page.items.len() as u64;
             offset += received;
             for item in page.items {
@@ -341,7 +355,7 @@ impl Connector {
                 }
             }
             if received == 0 || offset >= page.total {
-                return Ok(items);
+                return Ok((items, reply.endpoint));
             }
         }
     }

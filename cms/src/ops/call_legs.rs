@@ -68,6 +68,11 @@ impl Connector {
             .await
     }
 
+    /// The legs of one call, all pages.
+    pub async fn call_legs_of_call(&self, call: &CallId) -> Result<Vec<CallLeg>, CmsError> {
+        self.all(&format!("{API}/calls/{call}/callLegs"), &[]).await
+    }
+
     pub async fn call_leg(&self, id: &CallLegId) -> Result<CallLeg, CmsError> {
         self.execute(ApiRequest::get(format!("{API}/callLegs/{id}")))
             .await?

@@ -1,6 +1,7 @@
 //! `/calls`: a space's live meeting.
 
 use super::{API, ListQuery};
+use crate::address::Endpoint;
 use crate::client::{ApiRequest, Connector, Reply};
 use crate::error::CmsError;
 use crate::form::Form;
@@ -46,6 +47,18 @@ impl Connector {
         self.all(
             &format!("{API}/calls"),
             &co_space_pairs(Vec::new(), co_space),
+        )
+        .await
+    }
+
+    /// The calls of a space, and the endpoint that listed them (where they live).
+    pub(crate) async fn calls_on_bridge(
+        &self,
+        co_space: &CoSpaceId,
+    ) -> Result<(Vec<Call>, Endpoint), CmsError> {
+        self.all_with_endpoint(
+            &format!("{API}/calls"),
+            &co_space_pairs(Vec::new(), Some(co_space)),
         )
         .await
     }
