@@ -52,6 +52,12 @@ pub fn App() -> impl IntoView {
     );
     provide_context(AuthActions { login, logout });
     provide_context(CurrentUser(user));
+    // Effects run only in the browser: this marks the page as interactive (tests wait for it).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/bridgekeeper.css" />
