@@ -31,7 +31,9 @@ pub async fn login(
         .authenticate(&username, password, client.ip())
         .await
         .map_err(|e| match e {
-            domain::users::LoginError::Internal(cause) => AppError::internal("sign-in failed", cause),
+            domain::users::LoginError::Internal(cause) => {
+                AppError::internal("sign-in failed", cause)
+            }
             refused => {
                 tracing::info!(client = %client.ip(), "sign-in refused: {refused}");
                 AppError::Refused(refused.to_string()).with_status()

@@ -69,7 +69,10 @@ mod tests {
             Some(Permission::Administer)
         );
         assert_eq!(permission_for_path("/administrator"), None);
-        assert_eq!(permission_for_path("/booking"), Some(Permission::ViewBookings));
+        assert_eq!(
+            permission_for_path("/booking"),
+            Some(Permission::ViewBookings)
+        );
         assert_eq!(permission_for_path("/"), None);
     }
 }

@@ -50,7 +50,10 @@ impl LoginThrottle {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = Duration::ZERO;
         for (key, limit) in [
-            (Key::Username(username.to_string()), self.policy.per_username),
+            (
+                Key::Username(username.to_string()),
+                self.policy.per_username,
+            ),
             (Key::Address(address), self.policy.per_address),
         ] {
             if let Some(times) = failures.get_mut(&key) {
@@ -102,8 +105,15 @@ mod tests {
         }
         let wait = throttle.check("alice", ip, t0).unwrap_err();
         assert_eq!(wait, Duration::from_secs(60));
-        assert!(throttle.check("bob", ip, t0).is_ok(), "other users are not locked");
-        assert!(throttle.check("alice", ip, t0 + Duration::from_secs(61)).is_ok());
+        assert!(
+            throttle.check("bob", ip, t0).is_ok(),
+            "other users are not locked"
+        );
+        assert!(
+            throttle
+                .check("alice", ip, t0 + Duration::from_secs(61))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Passwords: the policy a new one must meet, and argon2id hashing kept off the async executor.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use std::fmt;
 
 /// What a new password must satisfy. The minimum length is configurable (default 12).
@@ -129,7 +129,10 @@ mod tests {
             PasswordError::Blank
         );
         assert!(NewPassword::parse("correct horse battery".into(), &policy).is_ok());
-        let debug = format!("{:?}", NewPassword::parse("correct horse battery".into(), &policy));
+        let debug = format!(
+            "{:?}",
+            NewPassword::parse("correct horse battery".into(), &policy)
+        );
         assert!(!debug.contains("horse"), "{debug}");
     }
 
@@ -139,8 +142,20 @@ mod tests {
         let password = NewPassword::parse("correct horse battery".into(), &policy).unwrap();
         let hashed = hash(&password).await.unwrap();
         assert!(hashed.0.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery".into(), Some(hashed.clone())).await.unwrap());
-        assert!(!verify("wrong horse battery".into(), Some(hashed)).await.unwrap());
-        assert!(!verify("bridgekeeper-timing-equaliser".into(), None).await.unwrap());
+        assert!(
+            verify("correct horse battery".into(), Some(hashed.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify("wrong horse battery".into(), Some(hashed))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify("bridgekeeper-timing-equaliser".into(), None)
+                .await
+                .unwrap()
+        );
     }
 }

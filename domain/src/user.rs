@@ -27,7 +27,9 @@ pub enum UsernameError {
     Empty,
     #[error("must be 3 to 32 characters long")]
     Length,
-    #[error("may only contain letters, digits, '.', '_' and '-', and must start with a letter or digit")]
+    #[error(
+        "may only contain letters, digits, '.', '_' and '-', and must start with a letter or digit"
+    )]
     Characters,
 }
 

@@ -108,7 +108,11 @@ impl UserService {
 
     /// The user behind a session, or `None` when the user is gone, disabled, or the session
     /// predates a password reset.
-    pub async fn session_user(&self, id: UserId, epoch: i64) -> Result<Option<UserSummary>, StoreError> {
+    pub async fn session_user(
+        &self,
+        id: UserId,
+        epoch: i64,
+    ) -> Result<Option<UserSummary>, StoreError> {
         Ok(self
             .store
             .user_by_id(id)
@@ -122,7 +126,12 @@ impl UserService {
     }
 
     /// Creates a user; every field's problem is reported at once and nothing is saved on error.
-    pub async fn create(&self, username: &str, role: &str, password: String) -> Result<UserId, UserError> {
+    pub async fn create(
+        &self,
+        username: &str,
+        role: &str,
+        password: String,
+    ) -> Result<UserId, UserError> {
         let mut errors = FieldErrors::default();
         let username = errors.check("username", Username::parse(username));
         let role = errors.check("role", role.parse::<Role>());
@@ -154,7 +163,12 @@ impl UserService {
         guarded(self.store.set_role(id, role).await?, "role")
     }
 
-    pub async fn set_disabled(&self, actor: UserId, id: UserId, disabled: bool) -> Result<(), UserError> {
+    pub async fn set_disabled(
+        &self,
+        actor: UserId,
+        id: UserId,
+        disabled: bool,
+    ) -> Result<(), UserError> {
         if actor == id && disabled {
             return Err(UserError::Invalid(FieldErrors::single(
                 "disabled",
@@ -214,12 +228,16 @@ mod tests {
     async fn create_reports_every_field_and_saves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let users = service(&dir).await;
-        let Err(UserError::Invalid(errors)) = users.create("x", "root", "short".into()).await else {
+        let Err(UserError::Invalid(errors)) = users.create("x", "root", "short".into()).await
+        else {
             panic!("expected validation errors");
         };
         assert!(errors.for_field("username").is_some());
         assert!(errors.for_field("role").is_some());
-        assert_eq!(errors.for_field("password"), Some("must be at least 12 characters long"));
+        assert_eq!(
+            errors.for_field("password"),
+            Some("must be at least 12 characters long")
+        );
         assert!(users.list().await.unwrap().is_empty());
     }
 
@@ -227,22 +245,37 @@ mod tests {
     async fn duplicate_usernames_are_refused_case_insensitively() {
         let dir = tempfile::tempdir().unwrap();
         let users = service(&dir).await;
-        users.create("alice", "scheduler", GOOD.into()).await.unwrap();
-        let Err(UserError::Invalid(errors)) = users.create("ALICE", "helpdesk", GOOD.into()).await else {
+        users
+            .create("alice", "scheduler", GOOD.into())
+            .await
+            .unwrap();
+        let Err(UserError::Invalid(errors)) = users.create("ALICE", "helpdesk", GOOD.into()).await
+        else {
             panic!("expected a conflict");
         };
-        assert_eq!(errors.for_field("username"), Some("`alice` is already taken"));
+        assert_eq!(
+            errors.for_field("username"),
+            Some("`alice` is already taken")
+        );
     }
 
     #[tokio::test]
     async fn authenticate_accepts_the_right_password_only() {
         let dir = tempfile::tempdir().unwrap();
         let users = service(&dir).await;
-        users.create("alice", "scheduler", GOOD.into()).await.unwrap();
-        let signed_in = users.authenticate("Alice", GOOD.into(), ip()).await.unwrap();
+        users
+            .create("alice", "scheduler", GOOD.into())
+            .await
+            .unwrap();
+        let signed_in = users
+            .authenticate("Alice", GOOD.into(), ip())
+            .await
+            .unwrap();
         assert_eq!(signed_in.user.role, Role::Scheduler);
         assert!(matches!(
-            users.authenticate("alice", "wrong password!".into(), ip()).await,
+            users
+                .authenticate("alice", "wrong password!".into(), ip())
+                .await,
             Err(LoginError::InvalidCredentials)
         ));
         assert!(matches!(
@@ -261,9 +294,18 @@ mod tests {
         users.set_role(other, root, "scheduler").await.unwrap();
         // now `other` is the last admin: `root` (no longer admin, but say it were the actor) cannot
         // disable or demote it.
-        assert!(matches!(users.set_disabled(root, other, true).await, Err(UserError::Invalid(_))));
-        assert!(matches!(users.set_role(root, other, "helpdesk").await, Err(UserError::Invalid(_))));
-        assert!(matches!(users.set_role(other, UserId(999), "helpdesk").await, Err(UserError::NotFound)));
+        assert!(matches!(
+            users.set_disabled(root, other, true).await,
+            Err(UserError::Invalid(_))
+        ));
+        assert!(matches!(
+            users.set_role(root, other, "helpdesk").await,
+            Err(UserError::Invalid(_))
+        ));
+        assert!(matches!(
+            users.set_role(other, UserId(999), "helpdesk").await,
+            Err(UserError::NotFound)
+        ));
     }
 
     #[tokio::test]
@@ -273,16 +315,42 @@ mod tests {
         let admin = users.create("root", "admin", GOOD.into()).await.unwrap();
         let bob = users.create("bob", "helpdesk", GOOD.into()).await.unwrap();
         let session = users.authenticate("bob", GOOD.into(), ip()).await.unwrap();
-        assert!(users.session_user(bob, session.session_epoch).await.unwrap().is_some());
+        assert!(
+            users
+                .session_user(bob, session.session_epoch)
+                .await
+                .unwrap()
+                .is_some()
+        );
 
-        users.reset_password(bob, "another long password".into()).await.unwrap();
-        assert!(users.session_user(bob, session.session_epoch).await.unwrap().is_none());
+        users
+            .reset_password(bob, "another long password".into())
+            .await
+            .unwrap();
+        assert!(
+            users
+                .session_user(bob, session.session_epoch)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
-        let session = users.authenticate("bob", "another long password".into(), ip()).await.unwrap();
+        let session = users
+            .authenticate("bob", "another long password".into(), ip())
+            .await
+            .unwrap();
         users.set_disabled(admin, bob, true).await.unwrap();
-        assert!(users.session_user(bob, session.session_epoch).await.unwrap().is_none());
+        assert!(
+            users
+                .session_user(bob, session.session_epoch)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(matches!(
-            users.authenticate("bob", "another long password".into(), ip()).await,
+            users
+                .authenticate("bob", "another long password".into(), ip())
+                .await,
             Err(LoginError::InvalidCredentials)
         ));
     }

@@ -8,7 +8,11 @@ use domain::password::PasswordPolicy;
 use std::net::SocketAddr;
 
 #[derive(Debug, Parser)]
-#[command(name = "bridgekeeper", version, about = "Scheduling portal for Cisco Meeting Server")]
+#[command(
+    name = "bridgekeeper",
+    version,
+    about = "Scheduling portal for Cisco Meeting Server"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -50,10 +54,18 @@ pub struct ServeArgs {
     #[arg(long, env = "BRIDGEKEEPER_MIN_PASSWORD_LENGTH", default_value_t = 12, value_parser = clap::value_parser!(u16).range(8..=128))]
     pub min_password_length: u16,
     /// Failed sign-ins allowed per user name within 15 minutes.
-    #[arg(long, env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_USER", default_value_t = 5)]
+    #[arg(
+        long,
+        env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_USER",
+        default_value_t = 5
+    )]
     pub login_attempts_per_user: u32,
     /// Failed sign-ins allowed per client address within 15 minutes.
-    #[arg(long, env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_ADDRESS",
+        default_value_t = 20
+    )]
     pub login_attempts_per_address: u32,
     /// Mark the session cookie Secure. Set this when users reach the portal over HTTPS
     /// (for example behind a TLS-terminating reverse proxy).
@@ -117,7 +129,8 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_the_flag_named() {
-        let err = Cli::try_parse_from(["bridgekeeper", "serve", "--listen", "nowhere"]).unwrap_err();
+        let err =
+            Cli::try_parse_from(["bridgekeeper", "serve", "--listen", "nowhere"]).unwrap_err();
         assert!(err.to_string().contains("--listen"), "{err}");
         let err = Cli::try_parse_from(["bridgekeeper", "serve", "--min-password-length", "3"])
             .unwrap_err();

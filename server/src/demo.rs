@@ -1,10 +1,10 @@
 //! Demo mode: three users, one per role, with fresh passwords printed once at start.
 
 use domain::Role;
+use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
 use domain::store::{SqliteStore, Store};
 use domain::users::UserService;
-use domain::login_throttle::LoginThrottle;
 use domain::{UserId, Username};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
@@ -32,7 +32,11 @@ pub async fn ensure_demo_users(store: &SqliteStore) -> anyhow::Result<Vec<(Strin
             .collect();
         let existing = store.user_by_name(&Username::parse(name)?).await?;
         match existing {
-            Some(record) => users.reset_password(record.summary.id, password.clone()).await?,
+            Some(record) => {
+                users
+                    .reset_password(record.summary.id, password.clone())
+                    .await?
+            }
             None => {
                 let _: UserId = users.create(name, role.as_str(), password.clone()).await?;
             }

@@ -15,8 +15,10 @@ use tower_sessions::Session;
 /// very host. Browsers always send `Origin` on POST, so a page on another site can never submit a
 /// form or call a server function with a user's cookie; SameSite=Lax cookies are the second wall.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || same_origin(request.headers())
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) || same_origin(request.headers())
     {
         return next.run(request).await;
     }
@@ -41,7 +43,9 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|h| h.to_str().ok());
-    source.and_then(authority).is_some_and(|a| a.eq_ignore_ascii_case(host))
+    source
+        .and_then(authority)
+        .is_some_and(|a| a.eq_ignore_ascii_case(host))
 }
 
 /// `scheme://authority[/…]` → `authority`.
@@ -56,7 +60,10 @@ fn is_page(path: &str) -> bool {
     !(path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/healthz"
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.')))
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.')))
 }
 
 /// Anonymous visitors of any page but the sign-in page go to the sign-in page; signed-in users
@@ -148,7 +155,10 @@ mod tests {
         ])));
         assert!(same_origin(&headers(&[
             host.clone(),
-            (header::REFERER, "https://portal.example:3000/admin/users?x=1")
+            (
+                header::REFERER,
+                "https://portal.example:3000/admin/users?x=1"
+            )
         ])));
         assert!(!same_origin(&headers(&[
             host.clone(),
@@ -173,6 +183,9 @@ mod tests {
 
     #[test]
     fn next_is_encoded() {
-        assert_eq!(form_urlencoded_component("/admin/users?a=b&c"), "/admin/users%3Fa%3Db%26c");
+        assert_eq!(
+            form_urlencoded_component("/admin/users?a=b&c"),
+            "/admin/users%3Fa%3Db%26c"
+        );
     }
 }

@@ -87,7 +87,12 @@ impl Portal {
     }
 
     /// Calls a server function as the browser's script does (same-origin, form-encoded).
-    async fn call(&self, cookie: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    async fn call(
+        &self,
+        cookie: Option<&str>,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut request = self
             .client
             .post(self.url(path))
@@ -110,9 +115,18 @@ impl Portal {
     /// Signs in and returns the session cookie (`name=value`).
     async fn login(&self, username: &str, password: &str) -> String {
         let response = self
-            .call(None, "/api/login", &[("username", username), ("password", password)])
+            .call(
+                None,
+                "/api/login",
+                &[("username", username), ("password", password)],
+            )
             .await;
-        assert_eq!(response.status(), StatusCode::OK, "{:?}", response.text().await);
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{:?}",
+            response.text().await
+        );
         session_cookie(&response).expect("a session cookie")
     }
 }
@@ -132,37 +146,67 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
 async fn sign_in_sets_a_safe_cookie_and_opens_the_pages() {
     let portal = Portal::fresh().await;
     let response = portal
-        .call(None, "/api/login", &[("username", "root"), ("password", PASSWORD)])
+        .call(
+            None,
+            "/api/login",
+            &[("username", "root"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let set_cookie = response.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_string();
+    let set_cookie = response
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
-    assert!(set_cookie.contains("Max-Age=1800"), "idle timeout: {set_cookie}");
+    assert!(
+        set_cookie.contains("Max-Age=1800"),
+        "idle timeout: {set_cookie}"
+    );
     assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
     let cookie = session_cookie(&response).unwrap();
 
     let page = portal.get(Some(&cookie), "/admin/users").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("<title>Users — Bridgekeeper</title>"), "{html}");
+    assert!(
+        html.contains("<title>Users — Bridgekeeper</title>"),
+        "{html}"
+    );
     for name in ["root", "sam", "hana"] {
-        assert!(html.contains(&format!("data-user=\"{name}\"")), "{name} listed");
+        assert!(
+            html.contains(&format!("data-user=\"{name}\"")),
+            "{name} listed"
+        );
     }
-    assert!(!html.contains("$argon2"), "no password hash reaches the browser");
+    assert!(
+        !html.contains("$argon2"),
+        "no password hash reaches the browser"
+    );
 }
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_look_the_same() {
     let portal = Portal::fresh().await;
     let wrong_password = portal
-        .call(None, "/api/login", &[("username", "root"), ("password", "not the password")])
+        .call(
+            None,
+            "/api/login",
+            &[("username", "root"), ("password", "not the password")],
+        )
         .await;
     let status = wrong_password.status();
     assert!(session_cookie(&wrong_password).is_none());
     let body = wrong_password.text().await.unwrap();
     let unknown_user = portal
-        .call(None, "/api/login", &[("username", "nobody"), ("password", "not the password")])
+        .call(
+            None,
+            "/api/login",
+            &[("username", "nobody"), ("password", "not the password")],
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(unknown_user.status(), status);
@@ -181,16 +225,29 @@ async fn failed_sign_ins_are_rate_limited_per_username() {
     let portal = Portal::on(&db_url(&dir), throttle).await;
     for _ in 0..3 {
         let r = portal
-            .call(None, "/api/login", &[("username", "sam"), ("password", "guessing wrong")])
+            .call(
+                None,
+                "/api/login",
+                &[("username", "sam"), ("password", "guessing wrong")],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     }
     // Even the right password is refused now, with a message saying why.
     let r = portal
-        .call(None, "/api/login", &[("username", "sam"), ("password", PASSWORD)])
+        .call(
+            None,
+            "/api/login",
+            &[("username", "sam"), ("password", PASSWORD)],
+        )
         .await;
     assert!(session_cookie(&r).is_none());
-    assert!(r.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Too many failed sign-in attempts")
+    );
     // Another user is unaffected.
     portal.login("hana", PASSWORD).await;
 }
@@ -205,7 +262,11 @@ async fn a_role_without_permission_is_refused_by_the_server_function_itself() {
         .call(
             Some(&scheduler),
             "/api/users/create",
-            &[("username", "mallory"), ("role", "admin"), ("password", PASSWORD)],
+            &[
+                ("username", "mallory"),
+                ("role", "admin"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(create.status(), StatusCode::FORBIDDEN);
@@ -217,7 +278,10 @@ async fn a_role_without_permission_is_refused_by_the_server_function_itself() {
     let admin = portal.login("root", PASSWORD).await;
     let users = portal.call(Some(&admin), "/api/users/list", &[]).await;
     assert_eq!(users.status(), StatusCode::OK);
-    assert!(!users.text().await.unwrap().contains("mallory"), "nothing was created");
+    assert!(
+        !users.text().await.unwrap().contains("mallory"),
+        "nothing was created"
+    );
 }
 
 #[tokio::test]
@@ -228,10 +292,19 @@ async fn pages_need_a_session_and_the_right_role() {
     assert_eq!(anonymous.headers()[LOCATION], "/login?next=/admin/users");
 
     let helpdesk = portal.login("hana", PASSWORD).await;
-    assert_eq!(portal.get(Some(&helpdesk), "/admin/users").await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(portal.get(Some(&helpdesk), "/monitoring").await.status(), StatusCode::OK);
+    assert_eq!(
+        portal.get(Some(&helpdesk), "/admin/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        portal.get(Some(&helpdesk), "/monitoring").await.status(),
+        StatusCode::OK
+    );
     let scheduler = portal.login("sam", PASSWORD).await;
-    assert_eq!(portal.get(Some(&scheduler), "/monitoring").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        portal.get(Some(&scheduler), "/monitoring").await.status(),
+        StatusCode::FORBIDDEN
+    );
     let booking = portal.get(Some(&scheduler), "/booking").await;
     assert_eq!(booking.status(), StatusCode::OK);
     let html = booking.text().await.unwrap();
@@ -243,7 +316,11 @@ async fn pages_need_a_session_and_the_right_role() {
 async fn cross_site_requests_are_refused() {
     let portal = Portal::fresh().await;
     let admin = portal.login("root", PASSWORD).await;
-    let form = [("username", "mallory"), ("role", "admin"), ("password", PASSWORD)];
+    let form = [
+        ("username", "mallory"),
+        ("role", "admin"),
+        ("password", PASSWORD),
+    ];
     let forged = portal
         .client
         .post(portal.url("/api/users/create"))
@@ -272,16 +349,29 @@ async fn sign_in_cycles_the_session_id_and_sign_out_ends_it() {
     let portal = Portal::fresh().await;
     let first = portal.login("root", PASSWORD).await;
     let again = portal
-        .call(Some(&first), "/api/login", &[("username", "root"), ("password", PASSWORD)])
+        .call(
+            Some(&first),
+            "/api/login",
+            &[("username", "root"), ("password", PASSWORD)],
+        )
         .await;
     let second = session_cookie(&again).unwrap();
     assert_ne!(first, second, "a new session id at sign-in");
-    assert_eq!(portal.get(Some(&first), "/").await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(portal.get(Some(&second), "/").await.status(), StatusCode::OK);
+    assert_eq!(
+        portal.get(Some(&first), "/").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        portal.get(Some(&second), "/").await.status(),
+        StatusCode::OK
+    );
 
     let out = portal.call(Some(&second), "/api/logout", &[]).await;
     assert_eq!(out.status(), StatusCode::OK);
-    assert_eq!(portal.get(Some(&second), "/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        portal.get(Some(&second), "/").await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -307,18 +397,29 @@ async fn admins_manage_users_and_a_disabled_user_is_signed_out() {
         .call(
             Some(&admin),
             "/api/users/create",
-            &[("username", "x"), ("role", "scheduler"), ("password", "short")],
+            &[
+                ("username", "x"),
+                ("role", "scheduler"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = invalid.text().await.unwrap();
-    assert!(body.contains("\"username\"") && body.contains("\"password\""), "{body}");
+    assert!(
+        body.contains("\"username\"") && body.contains("\"password\""),
+        "{body}"
+    );
 
     let created = portal
         .call(
             Some(&admin),
             "/api/users/create",
-            &[("username", "Nina"), ("role", "helpdesk"), ("password", PASSWORD)],
+            &[
+                ("username", "Nina"),
+                ("role", "helpdesk"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(created.status(), StatusCode::OK);
@@ -340,21 +441,38 @@ async fn admins_manage_users_and_a_disabled_user_is_signed_out() {
         .to_string();
 
     let promoted = portal
-        .call(Some(&admin), "/api/users/role", &[("id", &id), ("role", "scheduler")])
+        .call(
+            Some(&admin),
+            "/api/users/role",
+            &[("id", &id), ("role", "scheduler")],
+        )
         .await;
     assert_eq!(promoted.status(), StatusCode::OK);
 
     let disabled = portal
-        .call(Some(&admin), "/api/users/disabled", &[("id", &id), ("disabled", "true")])
+        .call(
+            Some(&admin),
+            "/api/users/disabled",
+            &[("id", &id), ("disabled", "true")],
+        )
         .await;
     assert_eq!(disabled.status(), StatusCode::OK);
     assert_eq!(
-        portal.call(Some(&nina), "/api/whoami", &[]).await.text().await.unwrap(),
+        portal
+            .call(Some(&nina), "/api/whoami", &[])
+            .await
+            .text()
+            .await
+            .unwrap(),
         "null",
         "the disabled user's session has ended"
     );
     let refused = portal
-        .call(None, "/api/login", &[("username", "nina"), ("password", PASSWORD)])
+        .call(
+            None,
+            "/api/login",
+            &[("username", "nina"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 }

@@ -52,5 +52,6 @@ pub trait Store: Send + Sync + 'static {
     /// administrator.
     async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<Guarded, StoreError>;
     /// Replaces the password hash and ends the user's sessions.
-    async fn set_password(&self, id: UserId, hash: &PasswordHashString) -> Result<bool, StoreError>;
+    async fn set_password(&self, id: UserId, hash: &PasswordHashString)
+    -> Result<bool, StoreError>;
 }

@@ -3,8 +3,10 @@
 use super::{Guarded, Store, StoreError, UserRecord};
 use crate::password::PasswordHashString;
 use crate::{Role, UserId, UserSummary, Username};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -96,12 +98,13 @@ impl Store for SqliteStore {
         role: Role,
         hash: &PasswordHashString,
     ) -> Result<UserId, StoreError> {
-        let result = sqlx::query("INSERT INTO users (username, role, password_hash) VALUES (?, ?, ?)")
-            .bind(username.as_str())
-            .bind(role.as_str())
-            .bind(&hash.0)
-            .execute(&self.pool)
-            .await;
+        let result =
+            sqlx::query("INSERT INTO users (username, role, password_hash) VALUES (?, ?, ?)")
+                .bind(username.as_str())
+                .bind(role.as_str())
+                .bind(&hash.0)
+                .execute(&self.pool)
+                .await;
         match result {
             Ok(done) => Ok(UserId(done.last_insert_rowid())),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
@@ -112,14 +115,16 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_name(&self, username: &Username) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?"))
-            .bind(username.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = ?"
+        ))
+        .bind(username.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
     }
 
     async fn user_by_id(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
@@ -134,23 +139,31 @@ impl Store for SqliteStore {
     }
 
     async fn list_users(&self) -> Result<Vec<UserSummary>, StoreError> {
-        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|row| user_from_row(row).map(|u| u.summary))
-            .collect()
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| user_from_row(row).map(|u| u.summary))
+        .collect()
     }
 
     async fn set_role(&self, id: UserId, role: Role) -> Result<Guarded, StoreError> {
-        let guard = if role == Role::Admin { "1" } else { ANOTHER_ADMIN_REMAINS };
-        let done = sqlx::query(&format!("UPDATE users SET role = ? WHERE id = ? AND {guard}"))
-            .bind(role.as_str())
-            .bind(id.0)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let guard = if role == Role::Admin {
+            "1"
+        } else {
+            ANOTHER_ADMIN_REMAINS
+        };
+        let done = sqlx::query(&format!(
+            "UPDATE users SET role = ? WHERE id = ? AND {guard}"
+        ))
+        .bind(role.as_str())
+        .bind(id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         self.guarded(id, done.rows_affected()).await
     }
 
@@ -167,7 +180,11 @@ impl Store for SqliteStore {
         self.guarded(id, done.rows_affected()).await
     }
 
-    async fn set_password(&self, id: UserId, hash: &PasswordHashString) -> Result<bool, StoreError> {
+    async fn set_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHashString,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?",
         )
