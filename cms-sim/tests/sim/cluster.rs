@@ -1,0 +1,113 @@
+//! Clusters: N call bridges on their own ports over one state; nodes down and up again.
+
+use crate::common::{Client, ids, start, texts, total};
+use cms_sim::SimConfig;
+use std::time::Duration;
+
+#[tokio::test]
+async fn every_node_serves_the_same_state() {
+    let (cluster, client) = start(SimConfig {
+        nodes: 3,
+        tls: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let urls = cluster.base_urls();
+    assert_eq!(urls.len(), 3);
+    let created = client
+        .create(
+            "/api/v1/coSpaces",
+            "name=Shared&uri=shared",
+            "/api/v1/coSpaces/",
+        )
+        .await;
+    for node in 0..3 {
+        let other = Client::for_node(&cluster, node);
+        let got = other.get(&format!("/api/v1/coSpaces/{created}")).await;
+        assert_eq!(texts(&got.body, "name"), ["Shared"], "node {node}");
+        let bridges = other.get("/api/v1/callBridges").await;
+        assert_eq!(total(&bridges.body), 3);
+        let status = other.get("/api/v1/system/status").await;
+        assert_eq!(texts(&status.body, "clusterEnabled"), ["true"]);
+    }
+    let bridges = client.get("/api/v1/callBridges").await;
+    let third = ids(&bridges.body, "callBridge").remove(2);
+    let got = client.get(&format!("/api/v1/callBridges/{third}")).await;
+    assert_eq!(texts(&got.body, "address"), [urls[2].clone()]);
+}
+
+#[tokio::test]
+async fn a_single_node_is_not_a_cluster() {
+    let (_cluster, client) = start(SimConfig {
+        tls: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let bridges = client.get("/api/v1/callBridges").await;
+    assert_eq!(
+        bridges.body,
+        "<?xml version=\"1.0\"?><callBridges total=\"0\"></callBridges>"
+    );
+    let status = client.get("/api/v1/system/status").await;
+    assert_eq!(texts(&status.body, "clusterEnabled"), ["false"]);
+}
+
+#[tokio::test]
+async fn a_node_goes_down_and_comes_back_on_the_same_port() {
+    let (cluster, client) = start(SimConfig {
+        nodes: 2,
+        ..SimConfig::default()
+    })
+    .await;
+    let node1 = Client::for_node(&cluster, 1);
+    assert_eq!(node1.get("/api/v1/system/status").await.status, 200);
+
+    cluster.set_node_up(1, false);
+    assert!(!cluster.is_node_up(1));
+    // A kept-alive connection is dropped; a new one is refused.
+    let kept = node1
+        .try_send(reqwest::Method::GET, "/api/v1/system/status", None)
+        .await;
+    assert!(kept.is_err());
+    let fresh = Client::for_node(&cluster, 1)
+        .try_send(reqwest::Method::GET, "/api/v1/system/status", None)
+        .await;
+    let err = fresh.err().expect("refused");
+    assert!(err.is_connect(), "{err:?}");
+    // The rest of the cluster carries on.
+    assert_eq!(client.get("/api/v1/system/status").await.status, 200);
+
+    cluster.set_node_up(1, true);
+    assert!(cluster.is_node_up(1));
+    assert_eq!(cluster.base_urls()[1], node1.base);
+    let back = Client::for_node(&cluster, 1);
+    assert_eq!(back.get("/api/v1/system/status").await.status, 200);
+}
+
+#[tokio::test]
+async fn ports_can_be_chosen() {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+    let port = probe.local_addr().expect("addr").port();
+    drop(probe);
+    let (cluster, client) = start(SimConfig {
+        tls: false,
+        ports: vec![port],
+        ..SimConfig::default()
+    })
+    .await;
+    assert_eq!(cluster.base_urls(), [format!("http://127.0.0.1:{port}")]);
+    assert_eq!(client.get("/api/v1/system/status").await.status, 200);
+    let mismatch = cms_sim::Cluster::start(SimConfig {
+        nodes: 2,
+        ports: vec![port],
+        ..SimConfig::default()
+    })
+    .await;
+    assert!(mismatch.is_err());
+    cluster.shutdown().await;
+    let gone =
+        Client::with_timeout_for(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5))
+            .try_send(reqwest::Method::GET, "/api/v1/system/status", None)
+            .await;
+    assert!(gone.is_err(), "shut down means nothing listens");
+}
