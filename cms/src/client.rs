@@ -530,14 +530,14 @@ fn is_tls_error(err: &(dyn std::error::Error + 'static)) -> bool {
         if error.is::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = error.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
+        // An `io::Error` hides what it wraps from `source()`; look inside it instead.
+        current = match error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
         {
-            return true;
-        }
-        current = error.source();
+            Some(inner) => Some(inner),
+            None => error.source(),
+        };
     }
     false
 }
