@@ -1,9 +1,12 @@
 //! What the server hands to every server function and page render.
 
+use crate::pages::systems::DemoCluster;
 use domain::users::UserService;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppContext {
     pub users: Arc<UserService>,
+    /// In demo mode, the simulated CMS cluster running beside the portal.
+    pub demo_cms: Option<DemoCluster>,
 }

@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Demo mode: create the demo users (passwords printed once at start).
     #[arg(long, env = "BRIDGEKEEPER_DEMO")]
     pub demo: bool,
+    /// Demo mode: ports of the two simulated CMS call bridges started beside the portal.
+    #[arg(long, env = "BRIDGEKEEPER_DEMO_CMS_PORTS", value_delimiter = ',', num_args = 2, default_values_t = [4443, 4444])]
+    pub demo_cms_ports: Vec<u16>,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "BRIDGEKEEPER_IDLE_TIMEOUT_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]
     pub idle_timeout_minutes: u32,
@@ -89,6 +92,7 @@ impl ServeArgs {
                 ..ThrottlePolicy::default()
             },
             secure_cookies: self.secure_cookies,
+            demo_cms: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Demo mode: three users, one per role, with fresh passwords printed once at start.
 
+use app::pages::systems::DemoCluster;
 use domain::Role;
 use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
@@ -46,13 +47,52 @@ pub async fn ensure_demo_users(store: &SqliteStore) -> anyhow::Result<Vec<(Strin
     Ok(created)
 }
 
+/// The simulated CMS of demo mode: a two-node cluster over HTTPS with a self-signed certificate,
+/// on fixed ports so that a system added in one run still answers in the next.
+pub async fn start_cms(ports: &[u16]) -> anyhow::Result<(cms_sim::Cluster, DemoCluster)> {
+    let password: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(12)
+        .map(char::from)
+        .collect();
+    let cluster = cms_sim::Cluster::start(cms_sim::SimConfig {
+        nodes: 2,
+        ports: ports.to_vec(),
+        username: "admin".into(),
+        password: password.clone(),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| e.context("starting the demo's simulated CMS cluster (see --demo-cms-ports)"))?;
+    let addresses = cluster
+        .base_urls()
+        .iter()
+        .map(|url| url.trim_start_matches("https://").to_string())
+        .collect();
+    Ok((
+        cluster,
+        DemoCluster {
+            addresses,
+            username: "admin".into(),
+            password,
+        },
+    ))
+}
+
 /// The banner printed once at start (to standard output, never to the log).
-pub fn banner(listen: &str, users: &[(String, Role, String)]) -> String {
+pub fn banner(listen: &str, users: &[(String, Role, String)], cms: &DemoCluster) -> String {
     let mut text = format!(
         "\nBridgekeeper demo is running at http://{listen}/\nDemo users (passwords are shown only now):\n"
     );
     for (name, role, password) in users {
         text.push_str(&format!("  {name:<10} {:<14} {password}\n", role.label()));
     }
+    text.push_str(&format!(
+        "Simulated Cisco Meeting Server cluster: {} (user {}, password {}); add {} on the Systems page.\n",
+        cms.addresses.join(", "),
+        cms.username,
+        cms.password,
+        cms.addresses.first().map(String::as_str).unwrap_or_default(),
+    ));
     text
 }

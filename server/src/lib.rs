@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub throttle: ThrottlePolicy,
     /// Mark the session cookie `Secure`: set when users reach the portal over HTTPS.
     pub secure_cookies: bool,
+    /// Demo mode's simulated CMS cluster, shown on the Systems pages.
+    pub demo_cms: Option<app::pages::systems::DemoCluster>,
 }
 
 /// The default database: a file in the working directory.
@@ -113,6 +115,7 @@ async fn router(config: &ServerConfig, store: SqliteStore) -> anyhow::Result<Rou
             config.password_policy,
             LoginThrottle::new(config.throttle),
         )),
+        demo_cms: config.demo_cms.clone(),
     };
 
     let leptos_options = LeptosOptions::builder()

@@ -44,10 +44,13 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: bridgekeeper::cli::ServeArgs) -> anyhow::Result<()> {
-    let config = args.config();
+    let mut config = args.config();
     let store = open_store(&config.database_url).await?;
-    let demo_users = if args.demo {
-        Some(demo::ensure_demo_users(&store).await?)
+    let demo = if args.demo {
+        let users = demo::ensure_demo_users(&store).await?;
+        let (cluster, cms) = demo::start_cms(&args.demo_cms_ports).await?;
+        config.demo_cms = Some(cms.clone());
+        Some((users, cluster, cms))
     } else {
         None
     };
@@ -56,12 +59,16 @@ async fn serve(args: bridgekeeper::cli::ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let running = start(config.clone(), store, listener).await?;
     tracing::info!(addr = %running.addr, database = %config.database_url, "Bridgekeeper listening");
-    if let Some(users) = demo_users {
-        println!("{}", demo::banner(&running.addr.to_string(), &users));
+    if let Some((users, _, cms)) = &demo {
+        println!("{}", demo::banner(&running.addr.to_string(), users, cms));
     }
     shutdown_signal().await;
     tracing::info!("shutting down");
-    running.stop().await
+    running.stop().await?;
+    if let Some((_, cluster, _)) = demo {
+        cluster.shutdown().await;
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

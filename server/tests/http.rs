@@ -26,6 +26,7 @@ fn config(db: &str, throttle: ThrottlePolicy) -> ServerConfig {
         password_policy: PasswordPolicy::default(),
         throttle,
         secure_cookies: false,
+        demo_cms: None,
     }
 }
 
@@ -483,4 +484,57 @@ async fn health_check_answers() {
     let health = portal.get(None, "/healthz").await;
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(health.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn demo_mode_runs_a_simulated_cluster_and_says_where_it_is() {
+    let (cluster, demo) = bridgekeeper::demo::start_cms(&[0, 0]).await.unwrap();
+    assert_eq!(demo.addresses.len(), 2);
+    let status = Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
+        .get(format!(
+            "https://{}/api/v1/system/status",
+            demo.addresses[1]
+        ))
+        .basic_auth(&demo.username, Some(&demo.password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), StatusCode::OK);
+    assert!(
+        status
+            .text()
+            .await
+            .unwrap()
+            .contains("<clusterEnabled>true</clusterEnabled>")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    seeded(&dir).await;
+    let db = db_url(&dir);
+    let store = open_store(&db).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = config(&db, ThrottlePolicy::default());
+    config.demo_cms = Some(demo.clone());
+    let running = start(config, store, listener).await.unwrap();
+    let portal = Portal {
+        running,
+        client: Client::builder()
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _dir: Some(dir),
+    };
+    let admin = portal.login("root", PASSWORD).await;
+    let html = portal
+        .get(Some(&admin), "/systems")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&demo.addresses[0]), "{html}");
+    assert!(html.contains(&demo.password));
+    cluster.shutdown().await;
 }
