@@ -2,11 +2,10 @@
 
 use crate::config::SimConfig;
 use crate::faults::Faults;
-use crate::requests::{LoggedRequest, RequestLog};
+use crate::requests::LoggedRequest;
 use crate::routes::Bridge;
 use crate::server::{self, Node, Shared};
 use crate::snapshot::StateSnapshot;
-use crate::state::State;
 use crate::tls;
 use anyhow::{Context, bail};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -33,6 +32,8 @@ impl Cluster {
             );
         }
         cfg.faults.validate().map_err(anyhow::Error::msg)?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .context("a simulated cluster runs on a tokio runtime")?;
         let mut listeners = Vec::with_capacity(cfg.nodes);
         for index in 0..cfg.nodes {
             let port = cfg.ports.get(index).copied().unwrap_or(0);
@@ -62,13 +63,11 @@ impl Cluster {
             nodes.push(Node::new(addr, url));
         }
         let shared = Arc::new(Shared::new(
-            State::new(&cfg, Instant::now()),
-            cfg.faults.clone(),
-            RequestLog::new(cfg.request_log_limit),
+            &cfg,
             bridges,
             nodes,
-            (&cfg.username, &cfg.password),
             tls.as_ref().map(|t| t.acceptor.clone()),
+            runtime,
         ));
         for (index, listener) in listeners.into_iter().enumerate() {
             server::start_node(&shared, index, listener)
@@ -90,6 +89,8 @@ impl Cluster {
         self.cert_pem.clone()
     }
 
+    /// Replaces the faults in force. Rates are shares: at or above 1 always, at or below 0
+    /// (or NaN) never; [`Faults::validate`] tells whether they are in range.
     pub fn set_faults(&self, faults: Faults) {
         *self.shared.faults.write() = faults;
     }

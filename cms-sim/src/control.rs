@@ -1,14 +1,5 @@
-//! The control API, under `/_sim/` on every node (never under `/api/v1`, no CMS auth), JSON:
-//!
-//! | route | does |
-//! |---|---|
-//! | `GET /_sim/faults` | the faults in force |
-//! | `PUT /_sim/faults` | replaces them (fields left out take their defaults) |
-//! | `GET /_sim/nodes` | every node: index, URL, up |
-//! | `PUT /_sim/nodes/<n>` | `{"up": false}` takes node n down (`"for_ms": 500` brings it back after), `{"up": true}` brings it up |
-//! | `GET /_sim/requests` | the request log, oldest first |
-//! | `DELETE /_sim/requests` | empties the request log |
-//! | `GET /_sim/state` | a snapshot of the state |
+//! The control API, under `/_sim/` on every node (never under `/api/v1`, no CMS auth), JSON;
+//! its routes are listed in the crate documentation.
 
 use crate::faults::Faults;
 use crate::server::{self, Shared};

@@ -5,7 +5,20 @@
 //! Basic auth, XML in the server's own style, `failureDetails` errors, page caps, bulk syncs
 //! running in the background, calls and dial-outs that ring then connect. One process serves
 //! a cluster of call bridges over one shared state, injects faults on demand and logs every
-//! request. A control API under `/_sim/` (see [`control`](crate) docs) drives it from outside.
+//! request.
+//!
+//! A control API on every node, under `/_sim/` (never under `/api/v1`, no CMS auth), drives it
+//! from outside with JSON:
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /_sim/faults` | the faults in force ([`Faults`] as JSON, `latency_ms` for the latency) |
+//! | `PUT /_sim/faults` | replaces them (fields left out take their defaults); 400 if invalid |
+//! | `GET /_sim/nodes` | every node: `node`, `url`, `up` |
+//! | `PUT /_sim/nodes/<n>` | `{"up": false}` takes node n down (`"for_ms": 500` brings it back after), `{"up": true}` brings it up |
+//! | `GET /_sim/requests` | the request log ([`LoggedRequest`]s), oldest first |
+//! | `DELETE /_sim/requests` | empties the request log (204) |
+//! | `GET /_sim/state` | a [`StateSnapshot`] |
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 //! request that arrives on a connection it accepted before; brought up, it listens again on
 //! the same port.
 
+use crate::config::SimConfig;
 use crate::faults::Faults;
 use crate::requests::RequestLog;
 use crate::routes::Bridge;
@@ -14,7 +15,7 @@ use parking_lot::{Mutex, RwLock};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
@@ -83,23 +84,21 @@ impl Node {
 
 impl Shared {
     pub(crate) fn new(
-        state: State,
-        faults: Faults,
-        log: RequestLog,
+        cfg: &SimConfig,
         bridges: Vec<Bridge>,
         nodes: Vec<Node>,
-        (username, password): (&str, &str),
         tls: Option<TlsAcceptor>,
+        runtime: Handle,
     ) -> Self {
         Shared {
-            state: Mutex::new(state),
-            faults: RwLock::new(faults),
-            log,
+            state: Mutex::new(State::new(cfg, Instant::now())),
+            faults: RwLock::new(cfg.faults.clone()),
+            log: RequestLog::new(cfg.request_log_limit),
             bridges,
             nodes,
-            credentials: format!("{username}:{password}").into_bytes(),
+            credentials: format!("{}:{}", cfg.username, cfg.password).into_bytes(),
             tls,
-            runtime: Handle::current(),
+            runtime,
         }
     }
 

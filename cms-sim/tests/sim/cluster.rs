@@ -111,3 +111,33 @@ async fn ports_can_be_chosen() {
             .await;
     assert!(gone.is_err(), "shut down means nothing listens");
 }
+
+#[test]
+fn a_cluster_can_live_in_shared_application_state() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<cms_sim::Cluster>();
+}
+
+#[test]
+fn starting_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let started = block_on_without_runtime(cms_sim::Cluster::start(SimConfig::default()));
+    assert!(started.is_err());
+}
+
+/// Polls a future to completion on this thread, outside any tokio runtime.
+fn block_on_without_runtime<F: std::future::Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Waker::from(Arc::new(Noop));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+}
