@@ -6,7 +6,7 @@ use crate::requests::LoggedRequest;
 use crate::routes::Bridge;
 use crate::server::{self, Node, Shared};
 use crate::snapshot::StateSnapshot;
-use crate::tls;
+use crate::tls::TlsIdentity;
 use anyhow::{Context, bail};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 pub struct Cluster {
     shared: Arc<Shared>,
-    cert_pem: Option<String>,
+    tls: Option<TlsIdentity>,
 }
 
 impl Cluster {
@@ -42,11 +42,12 @@ impl Cluster {
                 .with_context(|| format!("binding node {index} on {addr}"))?;
             listeners.push(listener);
         }
-        let tls = if cfg.tls {
-            Some(tls::self_signed(cfg.bind)?)
-        } else {
-            None
+        let tls = match (&cfg.tls_identity, cfg.tls) {
+            (_, false) => None,
+            (Some(identity), true) => Some(identity.clone()),
+            (None, true) => Some(TlsIdentity::self_signed(cfg.bind)?),
         };
+        let acceptor = tls.as_ref().map(TlsIdentity::acceptor).transpose()?;
         let scheme = if cfg.tls { "https" } else { "http" };
         let mut nodes = Vec::with_capacity(cfg.nodes);
         let mut bridges = Vec::with_capacity(cfg.nodes);
@@ -62,21 +63,12 @@ impl Cluster {
             });
             nodes.push(Node::new(addr, url));
         }
-        let shared = Arc::new(Shared::new(
-            &cfg,
-            bridges,
-            nodes,
-            tls.as_ref().map(|t| t.acceptor.clone()),
-            runtime,
-        ));
+        let shared = Arc::new(Shared::new(&cfg, bridges, nodes, acceptor, runtime));
         for (index, listener) in listeners.into_iter().enumerate() {
             server::start_node(&shared, index, listener)
                 .with_context(|| format!("starting node {index}"))?;
         }
-        Ok(Cluster {
-            shared,
-            cert_pem: tls.map(|t| t.cert_pem),
-        })
+        Ok(Cluster { shared, tls })
     }
 
     /// One URL per node, node 0 first (`https://127.0.0.1:41234`).
@@ -86,7 +78,13 @@ impl Cluster {
 
     /// The self-signed certificate (PEM) when serving HTTPS.
     pub fn cert_pem(&self) -> Option<String> {
-        self.cert_pem.clone()
+        self.tls.as_ref().map(|t| t.cert_pem.clone())
+    }
+
+    /// The certificate and key served (when TLS), to give back through
+    /// [`SimConfig::tls_identity`] on the next start so that pinned clients keep trusting it.
+    pub fn tls_identity(&self) -> Option<TlsIdentity> {
+        self.tls.clone()
     }
 
     /// Replaces the faults in force. Rates are shares: at or above 1 always, at or below 0

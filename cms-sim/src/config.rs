@@ -1,6 +1,7 @@
 //! How a simulated cluster is set up.
 
 use crate::faults::Faults;
+use crate::tls::TlsIdentity;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ pub struct SimConfig {
     pub ports: Vec<u16>,
     /// HTTPS with a self-signed certificate generated at start; `false` = plain HTTP.
     pub tls: bool,
+    /// The certificate and key to serve; `None` = a fresh self-signed one.
+    pub tls_identity: Option<TlsIdentity>,
     pub username: String,
     pub password: String,
     pub software_version: String,
@@ -61,6 +64,7 @@ impl Default for SimConfig {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             ports: Vec::new(),
             tls: true,
+            tls_identity: None,
             username: "admin".to_owned(),
             password: "admin".to_owned(),
             software_version: "2.0(RC)".to_owned(),

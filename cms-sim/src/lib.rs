@@ -57,3 +57,4 @@ pub use snapshot::{
     BulkParameterSetSnapshot, BulkSyncSnapshot, CallLegSnapshot, CallSnapshot, ProfileSnapshot,
     SpaceSnapshot, StateSnapshot,
 };
+pub use tls::TlsIdentity;

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use cms_sim::{BulkSyncFault, Cluster, Faults, PageCaps, SimConfig};
+use cms_sim::{BulkSyncFault, Cluster, Faults, PageCaps, SimConfig, TlsIdentity};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,9 +25,19 @@ struct Args {
     /// Serve plain HTTP instead of HTTPS with a self-signed certificate.
     #[arg(long)]
     http: bool,
-    /// Write the self-signed certificate (PEM) to this file, for clients to pin.
+    /// Write the served certificate (PEM) to this file, for clients to pin.
     #[arg(long, value_name = "FILE")]
     cert_out: Option<PathBuf>,
+    /// Write the served certificate's private key (PEM) to this file, to serve the same
+    /// certificate next time with --cert and --key.
+    #[arg(long, value_name = "FILE")]
+    key_out: Option<PathBuf>,
+    /// Serve this certificate (PEM) instead of a fresh self-signed one (needs --key).
+    #[arg(long, value_name = "FILE", requires = "key", conflicts_with = "http")]
+    cert: Option<PathBuf>,
+    /// The private key (PEM) of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
     /// Basic auth user name.
     #[arg(long, default_value = "admin", env = "CMS_SIM_USERNAME")]
     username: String,
@@ -101,12 +111,23 @@ struct Args {
 }
 
 impl Args {
-    fn config(&self) -> SimConfig {
-        SimConfig {
+    fn config(&self) -> anyhow::Result<SimConfig> {
+        let read = |path: &PathBuf| {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        };
+        let tls_identity = match (&self.cert, &self.key) {
+            (Some(cert), Some(key)) => Some(TlsIdentity {
+                cert_pem: read(cert)?,
+                key_pem: read(key)?,
+            }),
+            _ => None,
+        };
+        Ok(SimConfig {
             nodes: self.nodes,
             bind: self.bind,
             ports: self.ports.clone(),
             tls: !self.http,
+            tls_identity,
             username: self.username.clone(),
             password: self.password.clone(),
             software_version: self.software_version.clone(),
@@ -131,7 +152,7 @@ impl Args {
                 malformed_xml: self.malformed_xml,
             },
             request_log_limit: self.request_log_limit,
-        }
+        })
     }
 }
 
@@ -144,13 +165,20 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    let cluster = Cluster::start(args.config())
+    let cluster = Cluster::start(args.config()?)
         .await
         .context("starting the simulated cluster")?;
-    if let (Some(path), Some(pem)) = (&args.cert_out, cluster.cert_pem()) {
-        std::fs::write(path, pem)
-            .with_context(|| format!("writing the certificate to {}", path.display()))?;
-        println!("certificate written to {}", path.display());
+    if let Some(identity) = cluster.tls_identity() {
+        for (path, pem, what) in [
+            (&args.cert_out, &identity.cert_pem, "certificate"),
+            (&args.key_out, &identity.key_pem, "private key"),
+        ] {
+            if let Some(path) = path {
+                std::fs::write(path, pem)
+                    .with_context(|| format!("writing the {what} to {}", path.display()))?;
+                println!("{what} written to {}", path.display());
+            }
+        }
     }
     for &node in &args.down_nodes {
         cluster

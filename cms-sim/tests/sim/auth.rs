@@ -74,3 +74,26 @@ async fn plain_http_when_asked() {
     assert!(client.base.starts_with("http://"));
     assert_eq!(client.get("/api/v1/system/status").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_certificate_from_an_earlier_run_is_served_again() {
+    let (first, _client) = start(SimConfig::default()).await;
+    let identity = first.tls_identity().expect("TLS identity");
+    first.shutdown().await;
+    let (second, client) = start(SimConfig {
+        tls_identity: Some(identity.clone()),
+        ..SimConfig::default()
+    })
+    .await;
+    assert_eq!(second.cert_pem(), Some(identity.cert_pem));
+    assert_eq!(client.get("/api/v1/system/status").await.status, 200);
+    let broken = cms_sim::Cluster::start(SimConfig {
+        tls_identity: Some(cms_sim::TlsIdentity {
+            cert_pem: "garbage".to_owned(),
+            key_pem: "garbage".to_owned(),
+        }),
+        ..SimConfig::default()
+    })
+    .await;
+    assert!(broken.is_err());
+}
