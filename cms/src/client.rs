@@ -31,6 +31,22 @@ pub struct Connector {
     pinned: Option<usize>,
 }
 
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |node: &Node| node.target.endpoint.to_string();
+        f.debug_struct("Connector")
+            .field(
+                "endpoints",
+                &self.shared.nodes.iter().map(shown).collect::<Vec<_>>(),
+            )
+            .field(
+                "pinned",
+                &self.pinned.map(|index| shown(&self.shared.nodes[index])),
+            )
+            .finish()
+    }
+}
+
 struct Shared {
     http: reqwest::Client,
     nodes: Vec<Node>,
@@ -236,46 +252,50 @@ impl Connector {
 
     /// Sends a request to the first reachable endpoint and returns its `200` answer.
     pub(crate) async fn execute(&self, request: ApiRequest) -> Result<Reply, CmsError> {
-        let mut outcome = None;
-        for index in self.route() {
-            let result = self.execute_on(index, &request).await;
-            let node = &self.shared.nodes[index];
-            let unreachable =
-                matches!(&result, Err(err) if matches!(err.kind, ErrorKind::Unreachable(_)));
-            if unreachable {
-                node.set_down_until(Some(Instant::now() + self.shared.cooldown));
-                tracing::warn!(endpoint = %node.target.endpoint, "CMS endpoint unreachable");
-            } else {
-                node.set_down_until(None);
-                if let Ok(mut last) = self.shared.last_used.lock() {
-                    *last = Some(index);
-                }
-            }
-            outcome = Some(result);
-            if !unreachable {
+        let (first, rest) = self.route();
+        let mut result = self.execute_and_note_health(first, &request).await;
+        for index in rest {
+            if !matches!(&result, Err(err) if matches!(err.kind, ErrorKind::Unreachable(_))) {
                 break;
             }
+            result = self.execute_and_note_health(index, &request).await;
         }
-        // `route()` is never empty (a config always has a primary), so `outcome` is set.
-        outcome.unwrap_or_else(|| {
-            Err(self.shared.error(
-                0,
-                &request,
-                ErrorKind::Unreachable("no endpoint configured".into()),
-            ))
-        })
+        result
     }
 
     /// The nodes to try, in order: the pinned one, or healthy ones in configured order and
     /// then those recently found unreachable (better a slow try than none).
-    fn route(&self) -> Vec<usize> {
+    fn route(&self) -> (usize, Vec<usize>) {
         if let Some(index) = self.pinned {
-            return vec![index];
+            return (index, Vec::new());
         }
         let now = Instant::now();
         let (up, down): (Vec<usize>, Vec<usize>) =
             (0..self.shared.nodes.len()).partition(|&index| !self.shared.nodes[index].is_down(now));
-        up.into_iter().chain(down).collect()
+        let mut order = up.into_iter().chain(down);
+        // A config always has a primary, so there is a first node.
+        (order.next().unwrap_or(0), order.collect())
+    }
+
+    /// Sends to one node, then marks it down (for the cooldown) if it could not be reached,
+    /// or up and last used if it answered.
+    async fn execute_and_note_health(
+        &self,
+        index: usize,
+        request: &ApiRequest,
+    ) -> Result<Reply, CmsError> {
+        let result = self.execute_on(index, request).await;
+        let node = &self.shared.nodes[index];
+        if matches!(&result, Err(err) if matches!(err.kind, ErrorKind::Unreachable(_))) {
+            node.set_down_until(Some(Instant::now() + self.shared.cooldown));
+            tracing::warn!(endpoint = %node.target.endpoint, "CMS endpoint unreachable");
+        } else {
+            node.set_down_until(None);
+            if let Ok(mut last) = self.shared.last_used.lock() {
+                *last = Some(index);
+            }
+        }
+        result
     }
 
     async fn execute_on(&self, index: usize, request: &ApiRequest) -> Result<Reply, CmsError> {

@@ -58,10 +58,12 @@ impl Element {
     }
 }
 
-/// Parses a whole document into its root element.
+/// Parses a whole document into its root element. The bytes are read as UTF-8 whatever the
+/// declaration says (as CMS writes them); a stray invalid byte becomes U+FFFD rather than
+/// costing the whole answer.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
-    let text = std::str::from_utf8(bytes).map_err(|err| XmlError(format!("not UTF-8: {err}")))?;
-    let mut reader = Reader::from_str(text);
+    let text = String::from_utf8_lossy(bytes);
+    let mut reader = Reader::from_str(&text);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -205,11 +207,18 @@ mod tests {
             b"</a>",
             b"<a/><b/>",
             b"text",
-            b"<a>\xff</a>",
             b"<a x=1/>",
         ] {
             assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn bytes_are_utf8_whatever_the_declaration_says() {
+        let root = parse("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>Zürich</a>".as_bytes())
+            .unwrap();
+        assert_eq!(root.text(), "Zürich");
+        assert_eq!(parse(b"<a>x\xffy</a>").unwrap().text(), "x\u{FFFD}y");
     }
 
     #[test]

@@ -201,6 +201,32 @@ async fn failover_to_the_alternate_and_back() {
 }
 
 #[tokio::test]
+async fn an_unreachable_primary_is_skipped_for_the_cooldown() {
+    let sim = cluster(SimConfig {
+        nodes: 2,
+        ..Default::default()
+    })
+    .await;
+    let nodes = endpoints(&sim);
+    let mut cfg = config(&sim);
+    cfg.failover_cooldown = Duration::from_secs(600);
+    let cms = connect_with(cfg, Arc::new(NoTrace));
+
+    sim.set_node_up(0, false);
+    cms.system_status().await.unwrap();
+    sim.set_node_up(0, true);
+    sim.clear_requests();
+    cms.system_status().await.unwrap();
+    assert_eq!(cms.last_used_endpoint(), Some(nodes[1].clone()));
+    assert_eq!(
+        sim.requests()[0].node,
+        1,
+        "no time lost on the primary while it cools down"
+    );
+    assert!(format!("{cms:?}").contains(&nodes[1].to_string()));
+}
+
+#[tokio::test]
 async fn tls_modes() {
     let sim = cluster(SimConfig::default()).await;
 
