@@ -2,6 +2,8 @@
 //! behind them.
 
 pub mod role;
+pub mod system;
+pub mod ticket;
 pub mod user;
 pub mod validation;
 
@@ -10,7 +12,11 @@ pub mod login_throttle;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
+pub mod secret_box;
+#[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod systems;
 #[cfg(feature = "ssr")]
 pub mod users;
 

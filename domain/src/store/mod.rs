@@ -2,10 +2,13 @@
 //! default; another backend (PostgreSQL) is one more implementation beside it.
 
 mod sqlite;
+mod sqlite_systems;
 
 pub use sqlite::SqliteStore;
 
 use crate::password::PasswordHashString;
+use crate::system::{ClusterMember, Connectivity, SystemId, SystemSummary, TlsChoice};
+use crate::ticket::{Ticket, TicketKind, TicketState};
 use crate::{Role, UserId, UserSummary, Username};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,10 +36,15 @@ pub enum Guarded {
     WouldRemoveLastAdmin,
 }
 
+/// Everything the portal keeps. One implementation per database backend.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: UserStore + SystemStore + TicketStore + Send + Sync + 'static {
     /// Answers when the database does (the health check).
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+#[async_trait::async_trait]
+pub trait UserStore: Send + Sync {
     async fn insert_user(
         &self,
         username: &Username,
@@ -54,4 +62,82 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the password hash and ends the user's sessions.
     async fn set_password(&self, id: UserId, hash: &PasswordHashString)
     -> Result<bool, StoreError>;
+}
+
+/// A system as stored: what only the server may see (the sealed password) included.
+#[derive(Debug, Clone)]
+pub struct SystemRecord {
+    pub summary: SystemSummary,
+    pub username: String,
+    pub password_sealed: String,
+    pub tls: TlsChoice,
+    pub pinned_pem: Option<String>,
+    pub cluster_enabled: bool,
+    pub call_profile_id: Option<String>,
+    pub call_leg_profile_id: Option<String>,
+    pub members: Vec<ClusterMember>,
+}
+
+/// What adding a system saves, all at once.
+#[derive(Debug, Clone)]
+pub struct NewSystem {
+    pub address: String,
+    pub username: String,
+    pub password_sealed: String,
+    pub tls: TlsChoice,
+    pub pinned_pem: Option<String>,
+    pub software_version: Option<String>,
+    pub connectivity: Connectivity,
+    pub cluster_enabled: bool,
+    pub call_profile_id: Option<String>,
+    pub call_leg_profile_id: Option<String>,
+    pub members: Vec<ClusterMember>,
+    /// Tickets the system starts with: kind and message.
+    pub tickets: Vec<(TicketKind, String)>,
+}
+
+#[async_trait::async_trait]
+pub trait SystemStore: Send + Sync {
+    /// Saves the system, its cluster members and its first tickets in one transaction.
+    async fn insert_system(&self, system: &NewSystem) -> Result<SystemId, StoreError>;
+    async fn list_systems(&self) -> Result<Vec<SystemSummary>, StoreError>;
+    async fn system(&self, id: SystemId) -> Result<Option<SystemRecord>, StoreError>;
+    /// Every known cluster member's address, with the address of the system it came through.
+    async fn cluster_member_addresses(&self) -> Result<Vec<(String, String)>, StoreError>;
+    async fn set_system_identity(
+        &self,
+        id: SystemId,
+        name: &str,
+        description: &str,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Which tickets to list.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub system: Option<SystemId>,
+    /// Only these states; empty = any.
+    pub states: Vec<TicketState>,
+}
+
+#[async_trait::async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Opens an automatic ticket unless one of that kind is already live for the system.
+    async fn raise_ticket(
+        &self,
+        system: SystemId,
+        kind: TicketKind,
+        message: &str,
+    ) -> Result<(), StoreError>;
+    /// Closes the system's live tickets of that kind (the condition has cleared).
+    async fn close_tickets(&self, system: SystemId, kind: TicketKind) -> Result<u64, StoreError>;
+    async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
+    /// Acknowledges an open ticket; false when there is no open ticket with that number.
+    async fn acknowledge_ticket(&self, number: i64, by: &str) -> Result<bool, StoreError>;
+    async fn add_custom_ticket(
+        &self,
+        system: Option<SystemId>,
+        message: &str,
+        by: &str,
+    ) -> Result<i64, StoreError>;
 }

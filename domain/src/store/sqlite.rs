@@ -1,6 +1,6 @@
 //! The SQLite store: one file, WAL mode, migrations embedded in the binary.
 
-use super::{Guarded, Store, StoreError, UserRecord};
+use super::{Guarded, Store, StoreError, UserRecord, UserStore};
 use crate::password::PasswordHashString;
 use crate::{Role, UserId, UserSummary, Username};
 use sqlx::Row;
@@ -42,7 +42,7 @@ impl SqliteStore {
     }
 }
 
-fn db_err(e: sqlx::Error) -> StoreError {
+pub(super) fn db_err(e: sqlx::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
@@ -91,7 +91,10 @@ impl Store for SqliteStore {
             .map(|_| ())
             .map_err(db_err)
     }
+}
 
+#[async_trait::async_trait]
+impl UserStore for SqliteStore {
     async fn insert_user(
         &self,
         username: &Username,

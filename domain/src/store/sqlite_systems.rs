@@ -1,0 +1,303 @@
+//! Systems, cluster members and tickets in SQLite.
+
+use super::sqlite::db_err;
+use super::{
+    NewSystem, SqliteStore, StoreError, SystemRecord, SystemStore, TicketFilter, TicketStore,
+};
+use crate::system::{ClusterMember, Connectivity, SYSTEM_TYPE, SystemId, SystemSummary, TlsChoice};
+use crate::ticket::{Ticket, TicketKind, TicketState};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Database(format!("unknown {what} `{value}` in the database"))
+}
+
+const SUMMARY_COLUMNS: &str = "s.id, s.address, s.name, s.description, s.software_version, \
+     s.connectivity, (SELECT COUNT(*) FROM tickets t WHERE t.system_id = s.id AND t.state = 'open') AS open_tickets";
+
+fn summary_from_row(row: &SqliteRow) -> Result<SystemSummary, StoreError> {
+    let connectivity: String = row.try_get("connectivity").map_err(db_err)?;
+    Ok(SystemSummary {
+        id: SystemId(row.try_get("id").map_err(db_err)?),
+        address: row.try_get("address").map_err(db_err)?,
+        name: row.try_get("name").map_err(db_err)?,
+        description: row.try_get("description").map_err(db_err)?,
+        system_type: SYSTEM_TYPE.to_string(),
+        software_version: row.try_get("software_version").map_err(db_err)?,
+        connectivity: Connectivity::parse(&connectivity)
+            .ok_or_else(|| corrupt("connectivity", &connectivity))?,
+        open_tickets: row.try_get::<i64, _>("open_tickets").map_err(db_err)? as u32,
+    })
+}
+
+fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
+    let kind: String = row.try_get("kind").map_err(db_err)?;
+    let severity: String = row.try_get("severity").map_err(db_err)?;
+    let state: String = row.try_get("state").map_err(db_err)?;
+    Ok(Ticket {
+        number: row.try_get("id").map_err(db_err)?,
+        system: row
+            .try_get::<Option<i64>, _>("system_id")
+            .map_err(db_err)?
+            .map(SystemId),
+        kind: TicketKind::parse(&kind).ok_or_else(|| corrupt("ticket kind", &kind))?,
+        severity: crate::ticket::Severity::parse(&severity)
+            .ok_or_else(|| corrupt("severity", &severity))?,
+        message: row.try_get("message").map_err(db_err)?,
+        state: TicketState::parse(&state).ok_or_else(|| corrupt("ticket state", &state))?,
+        raised_at: row.try_get("raised_at").map_err(db_err)?,
+        acknowledged_by: row.try_get("acknowledged_by").map_err(db_err)?,
+    })
+}
+
+const RAISE: &str = "INSERT OR IGNORE INTO tickets (system_id, kind, severity, message, state, raised_at) \
+     VALUES (?, ?, ?, ?, 'open', ?)";
+
+#[async_trait::async_trait]
+impl SystemStore for SqliteStore {
+    async fn insert_system(&self, system: &NewSystem) -> Result<SystemId, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let inserted = sqlx::query(
+            "INSERT INTO systems (address, username, password_sealed, tls_mode, pinned_pem, \
+             software_version, connectivity, cluster_enabled, call_profile_id, call_leg_profile_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&system.address)
+        .bind(&system.username)
+        .bind(&system.password_sealed)
+        .bind(system.tls.as_str())
+        .bind(&system.pinned_pem)
+        .bind(&system.software_version)
+        .bind(system.connectivity.as_str())
+        .bind(system.cluster_enabled)
+        .bind(&system.call_profile_id)
+        .bind(&system.call_leg_profile_id)
+        .execute(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(done) => SystemId(done.last_insert_rowid()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict {
+                    what: format!("a system at {}", system.address),
+                });
+            }
+            Err(e) => return Err(db_err(e)),
+        };
+        for member in &system.members {
+            sqlx::query(
+                "INSERT INTO call_bridges (system_id, bridge_id, name, address) VALUES (?, ?, ?, ?)",
+            )
+            .bind(id.0)
+            .bind(&member.bridge_id)
+            .bind(&member.name)
+            .bind(&member.address)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        let raised_at = now();
+        for (kind, message) in &system.tickets {
+            sqlx::query(RAISE)
+                .bind(id.0)
+                .bind(kind.as_str())
+                .bind(kind.severity().as_str())
+                .bind(message)
+                .bind(&raised_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(id)
+    }
+
+    async fn list_systems(&self) -> Result<Vec<SystemSummary>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM systems s ORDER BY s.name = '', s.name, s.address"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(summary_from_row)
+        .collect()
+    }
+
+    async fn system(&self, id: SystemId) -> Result<Option<SystemRecord>, StoreError> {
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLUMNS}, s.username, s.password_sealed, s.tls_mode, s.pinned_pem, \
+             s.cluster_enabled, s.call_profile_id, s.call_leg_profile_id FROM systems s WHERE s.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let members = sqlx::query(
+            "SELECT bridge_id, name, address FROM call_bridges WHERE system_id = ? ORDER BY name",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(ClusterMember {
+                bridge_id: r.try_get("bridge_id").map_err(db_err)?,
+                name: r.try_get("name").map_err(db_err)?,
+                address: r.try_get("address").map_err(db_err)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let tls: String = row.try_get("tls_mode").map_err(db_err)?;
+        Ok(Some(SystemRecord {
+            summary: summary_from_row(&row)?,
+            username: row.try_get("username").map_err(db_err)?,
+            password_sealed: row.try_get("password_sealed").map_err(db_err)?,
+            tls: TlsChoice::parse(&tls).ok_or_else(|| corrupt("TLS mode", &tls))?,
+            pinned_pem: row.try_get("pinned_pem").map_err(db_err)?,
+            cluster_enabled: row.try_get("cluster_enabled").map_err(db_err)?,
+            call_profile_id: row.try_get("call_profile_id").map_err(db_err)?,
+            call_leg_profile_id: row.try_get("call_leg_profile_id").map_err(db_err)?,
+            members,
+        }))
+    }
+
+    async fn cluster_member_addresses(&self) -> Result<Vec<(String, String)>, StoreError> {
+        sqlx::query(
+            "SELECT b.address AS member, s.address AS through FROM call_bridges b \
+             JOIN systems s ON s.id = b.system_id WHERE b.address IS NOT NULL",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("member").map_err(db_err)?,
+                r.try_get("through").map_err(db_err)?,
+            ))
+        })
+        .collect()
+    }
+
+    async fn set_system_identity(
+        &self,
+        id: SystemId,
+        name: &str,
+        description: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE systems SET name = ?, description = ? WHERE id = ?")
+            .bind(name)
+            .bind(description)
+            .bind(id.0)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+#[async_trait::async_trait]
+impl TicketStore for SqliteStore {
+    async fn raise_ticket(
+        &self,
+        system: SystemId,
+        kind: TicketKind,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(RAISE)
+            .bind(system.0)
+            .bind(kind.as_str())
+            .bind(kind.severity().as_str())
+            .bind(message)
+            .bind(now())
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn close_tickets(&self, system: SystemId, kind: TicketKind) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE tickets SET state = 'closed', closed_at = ? \
+             WHERE system_id = ? AND kind = ? AND state <> 'closed'",
+        )
+        .bind(now())
+        .bind(system.0)
+        .bind(kind.as_str())
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
+        let mut sql = String::from(
+            "SELECT id, system_id, kind, severity, message, state, raised_at, acknowledged_by \
+             FROM tickets WHERE 1 = 1",
+        );
+        if filter.system.is_some() {
+            sql.push_str(" AND system_id = ?");
+        }
+        if !filter.states.is_empty() {
+            let marks = vec!["?"; filter.states.len()].join(", ");
+            sql.push_str(&format!(" AND state IN ({marks})"));
+        }
+        sql.push_str(" ORDER BY id DESC");
+        let mut query = sqlx::query(&sql);
+        if let Some(system) = filter.system {
+            query = query.bind(system.0);
+        }
+        for state in &filter.states {
+            query = query.bind(state.as_str());
+        }
+        query
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(ticket_from_row)
+            .collect()
+    }
+
+    async fn acknowledge_ticket(&self, number: i64, by: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE tickets SET state = 'acknowledged', acknowledged_by = ? WHERE id = ? AND state = 'open'",
+        )
+        .bind(by)
+        .bind(number)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_custom_ticket(
+        &self,
+        system: Option<SystemId>,
+        message: &str,
+        by: &str,
+    ) -> Result<i64, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
+             VALUES (?, 'custom', 'warning', ?, 'open', ?)",
+        )
+        .bind(system.map(|s| s.0))
+        .bind(format!("{message} (added by {by})"))
+        .bind(now())
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(done.last_insert_rowid())
+    }
+}

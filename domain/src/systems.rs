@@ -1,0 +1,373 @@
+//! The system service: adding meeting servers (with detection as TMS does it), naming them, and
+//! the tickets that follow. Every rule about systems lives here; the `cms` connector does the
+//! talking.
+
+use crate::FieldErrors;
+use crate::secret_box::SecretBox;
+use crate::store::{NewSystem, Store, StoreError, SystemRecord};
+use crate::system::{ClusterMember, Connectivity, SystemId, SystemSummary, TlsChoice};
+use crate::ticket::{BLANK_SYSTEM_NAME_MESSAGE, DIAL_NUMBER_MESSAGE, TicketKind};
+use cms::{
+    CmsError, Connector, ConnectorConfig, Credentials, Endpoint, ErrorKind, PinnedCertificate,
+    RetryPolicy, Target, TlsMode, TraceSink,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What an administrator typed on the Add Systems form.
+#[derive(Debug, Clone, Default)]
+pub struct AddSystemInput {
+    pub address: String,
+    pub username: String,
+    pub password: String,
+    pub tls: String,
+    pub pinned_pem: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SystemError {
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error("no such system")]
+    NotFound,
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for SystemError {
+    fn from(e: StoreError) -> Self {
+        SystemError::Internal(e.to_string())
+    }
+}
+
+/// What adding found out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddOutcome {
+    pub id: SystemId,
+    pub connectivity: Connectivity,
+    pub software_version: Option<String>,
+    pub members: usize,
+    /// Why the system could not be detected, when it could not.
+    pub problem: Option<String>,
+    pub tickets: Vec<TicketKind>,
+}
+
+/// What a reachable system told us when it was added.
+struct Detected {
+    software_version: String,
+    cluster_enabled: bool,
+    members: Vec<ClusterMember>,
+    call_profile: String,
+    call_leg_profile: String,
+}
+
+pub struct SystemService {
+    store: Arc<dyn Store>,
+    secrets: SecretBox,
+    trace: Arc<dyn TraceSink>,
+    request_timeout: Duration,
+}
+
+impl SystemService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        secrets: SecretBox,
+        trace: Arc<dyn TraceSink>,
+        request_timeout: Duration,
+    ) -> Self {
+        Self {
+            store,
+            secrets,
+            trace,
+            request_timeout,
+        }
+    }
+
+    pub async fn list(&self) -> Result<Vec<SystemSummary>, StoreError> {
+        self.store.list_systems().await
+    }
+
+    pub async fn get(&self, id: SystemId) -> Result<SystemRecord, SystemError> {
+        self.store.system(id).await?.ok_or(SystemError::NotFound)
+    }
+
+    /// Adds a system: parses the form, refuses an address already known (itself or as a member
+    /// of a clustered system), detects the system as TMS does (status, call bridges and each call
+    /// bridge, call profile and call leg profile) and saves it with its first tickets. A system
+    /// that does not answer is still added, marked with what went wrong.
+    pub async fn add(&self, input: AddSystemInput) -> Result<AddOutcome, SystemError> {
+        let (endpoint, credentials, tls, pinned_pem, tls_mode) = parse_input(&input)?;
+        let address = endpoint.to_string();
+        for (member, through) in self.store.cluster_member_addresses().await? {
+            if through != address && is_same_bridge(&endpoint, &member) {
+                return Err(SystemError::Invalid(FieldErrors::single(
+                    "address",
+                    format!(
+                        "The {} is part of a clustered call bridge and has already been added \
+                         through {}. Retry after entering a new IP.",
+                        shown(&address),
+                        shown(&through)
+                    ),
+                )));
+            }
+        }
+        let connector = self.connector(endpoint, credentials.clone(), tls_mode)?;
+        let detected = detect(&connector).await;
+        let mut tickets = vec![
+            (
+                TicketKind::BlankSystemName,
+                BLANK_SYSTEM_NAME_MESSAGE.to_string(),
+            ),
+            (
+                TicketKind::DialNumberConfigurationError,
+                DIAL_NUMBER_MESSAGE.to_string(),
+            ),
+        ];
+        let (connectivity, problem) = match &detected {
+            Ok(_) => (Connectivity::Reachable, None),
+            Err(e) => {
+                let (connectivity, kind) = classify(e);
+                tickets.push((kind, e.to_string()));
+                (connectivity, Some(e.to_string()))
+            }
+        };
+        let detected = detected.ok();
+        let new = NewSystem {
+            address: address.clone(),
+            username: credentials.username.clone(),
+            password_sealed: self.secrets.seal(credentials.password.expose()),
+            tls,
+            pinned_pem,
+            software_version: detected.as_ref().map(|d| d.software_version.clone()),
+            connectivity,
+            cluster_enabled: detected.as_ref().is_some_and(|d| d.cluster_enabled),
+            call_profile_id: detected.as_ref().map(|d| d.call_profile.clone()),
+            call_leg_profile_id: detected.as_ref().map(|d| d.call_leg_profile.clone()),
+            members: detected
+                .as_ref()
+                .map(|d| d.members.clone())
+                .unwrap_or_default(),
+            tickets: tickets.clone(),
+        };
+        let id = match self.store.insert_system(&new).await {
+            Ok(id) => id,
+            Err(StoreError::Conflict { .. }) => {
+                return Err(SystemError::Invalid(FieldErrors::single(
+                    "address",
+                    format!("{address} has already been added"),
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(AddOutcome {
+            id,
+            connectivity,
+            software_version: new.software_version,
+            members: new.members.len(),
+            problem,
+            tickets: tickets.into_iter().map(|(kind, _)| kind).collect(),
+        })
+    }
+
+    /// Names a system; a name clears the Blank System Name ticket, a blank one raises it again.
+    pub async fn set_identity(
+        &self,
+        id: SystemId,
+        name: &str,
+        description: &str,
+    ) -> Result<(), SystemError> {
+        let name = name.trim();
+        let description = description.trim();
+        let mut errors = FieldErrors::default();
+        if name.chars().count() > 100 {
+            errors.add("name", "must be at most 100 characters long");
+        }
+        if description.chars().count() > 500 {
+            errors.add("description", "must be at most 500 characters long");
+        }
+        errors.into_result().map_err(SystemError::Invalid)?;
+        if !self
+            .store
+            .set_system_identity(id, name, description)
+            .await?
+        {
+            return Err(SystemError::NotFound);
+        }
+        if name.is_empty() {
+            self.store
+                .raise_ticket(id, TicketKind::BlankSystemName, BLANK_SYSTEM_NAME_MESSAGE)
+                .await?;
+        } else {
+            self.store
+                .close_tickets(id, TicketKind::BlankSystemName)
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn connector(
+        &self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        tls: TlsMode,
+    ) -> Result<Connector, SystemError> {
+        let mut config = ConnectorConfig::new(Target {
+            endpoint,
+            credentials,
+        });
+        config.tls = tls;
+        config.request_timeout = self.request_timeout;
+        config.retry = RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        };
+        Connector::new(config, self.trace.clone())
+            .map_err(|e| SystemError::Invalid(FieldErrors::single("tls", e.to_string())))
+    }
+}
+
+type ParsedInput = (Endpoint, Credentials, TlsChoice, Option<String>, TlsMode);
+
+fn parse_input(input: &AddSystemInput) -> Result<ParsedInput, SystemError> {
+    let mut errors = FieldErrors::default();
+    let endpoint = errors.check("address", Endpoint::parse(&input.address));
+    let username = input.username.trim();
+    if username.is_empty() {
+        errors.add("username", "is required");
+    }
+    if input.password.is_empty() {
+        errors.add("password", "is required");
+    }
+    let tls = TlsChoice::parse(&input.tls);
+    if tls.is_none() {
+        errors.add("tls", "choose how to trust the system's certificate");
+    }
+    let pem = input.pinned_pem.trim();
+    let tls_mode = match tls {
+        Some(TlsChoice::Pinned) if pem.is_empty() => {
+            errors.add(
+                "pinned_pem",
+                "paste the system's certificate (PEM) to trust it",
+            );
+            None
+        }
+        Some(TlsChoice::Pinned) => errors
+            .check("pinned_pem", PinnedCertificate::from_pem(pem))
+            .map(TlsMode::PinnedCertificate),
+        Some(TlsChoice::Verify) => Some(TlsMode::VerifySystemRoots),
+        Some(TlsChoice::Insecure) => Some(TlsMode::NoVerification),
+        None => None,
+    };
+    match (endpoint, tls, tls_mode) {
+        (Some(endpoint), Some(tls), Some(mode)) if errors.is_empty() => Ok((
+            endpoint,
+            Credentials::new(username, input.password.clone()),
+            tls,
+            (tls == TlsChoice::Pinned).then(|| pem.to_string()),
+            mode,
+        )),
+        _ => Err(SystemError::Invalid(errors)),
+    }
+}
+
+/// Status, call bridges (and each one), then the two profiles: the requests TMS makes.
+async fn detect(cms: &Connector) -> Result<Detected, CmsError> {
+    let status = cms.system_status().await?;
+    let mut members = Vec::new();
+    for bridge in cms.call_bridges().await? {
+        let full = cms.call_bridge(&bridge.id).await?;
+        members.push(ClusterMember {
+            bridge_id: full.id.as_str().to_string(),
+            name: full.name,
+            address: full.address,
+        });
+    }
+    let profiles = cms::lifecycle::prepare_profiles(cms).await?;
+    Ok(Detected {
+        software_version: status.software_version,
+        cluster_enabled: status.cluster_enabled.unwrap_or(!members.is_empty()),
+        members,
+        call_profile: profiles.call_profile.as_str().to_string(),
+        call_leg_profile: profiles.call_leg_profile.as_str().to_string(),
+    })
+}
+
+/// How a failed detection shows: the system's connectivity and the ticket it raises.
+fn classify(error: &CmsError) -> (Connectivity, TicketKind) {
+    match error.kind {
+        ErrorKind::Unauthorized => (
+            Connectivity::AuthenticationFailed,
+            TicketKind::AuthenticationFailure,
+        ),
+        ErrorKind::Tls(_) => (
+            Connectivity::CertificateNotTrusted,
+            TicketKind::CertificateNotTrusted,
+        ),
+        _ => (Connectivity::NoResponse, TicketKind::ConnectionError),
+    }
+}
+
+/// Whether a cluster member's stated address (`https://14.80.82.31`) is the endpoint being added.
+/// Without a port in the member's address, the host alone decides (as in TMS).
+fn is_same_bridge(endpoint: &Endpoint, member: &str) -> bool {
+    let Ok(parsed) = Endpoint::parse(member) else {
+        return false;
+    };
+    let has_port = host_of(member)
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        && !host_of(member).ends_with(']');
+    parsed.host() == endpoint.host() && (!has_port || parsed.port() == endpoint.port())
+}
+
+/// An address as TMS shows it: no scheme, no default port (`14.80.82.30`, `14.80.82.30:445`).
+fn shown(address: &str) -> &str {
+    let host = host_of(address);
+    match address.starts_with("https://") {
+        true => host.strip_suffix(":443").unwrap_or(host),
+        false => host,
+    }
+}
+
+/// `https://14.80.82.30:445` → `14.80.82.30:445`.
+fn host_of(address: &str) -> &str {
+    address
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(address)
+        .trim_end_matches('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_members_match_by_host_and_stated_port() {
+        let e = Endpoint::parse("14.80.82.31").unwrap();
+        assert!(is_same_bridge(&e, "https://14.80.82.31"));
+        assert!(!is_same_bridge(&e, "https://14.80.82.30"));
+        let e445 = Endpoint::parse("14.80.82.31:445").unwrap();
+        assert!(
+            is_same_bridge(&e445, "https://14.80.82.31"),
+            "no port stated: host decides"
+        );
+        let sim = Endpoint::parse("127.0.0.1:4444").unwrap();
+        assert!(is_same_bridge(&sim, "https://127.0.0.1:4444"));
+        assert!(!is_same_bridge(&sim, "https://127.0.0.1:4443"));
+    }
+
+    #[test]
+    fn the_form_is_checked_field_by_field() {
+        let Err(SystemError::Invalid(errors)) = parse_input(&AddSystemInput {
+            address: "http://x/y".into(),
+            tls: "pinned".into(),
+            ..Default::default()
+        }) else {
+            panic!("expected errors");
+        };
+        for field in ["address", "username", "password", "pinned_pem"] {
+            assert!(errors.for_field(field).is_some(), "{field}: {errors}");
+        }
+    }
+}
