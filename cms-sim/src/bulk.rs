@@ -366,7 +366,11 @@ impl State {
         if set.start < 0 || set.end < set.start {
             return SyncStatus::FailedIndexRangeInvalid;
         }
-        if set.end - set.start + 1 > MAX_INDEX_RANGE {
+        if set
+            .end
+            .checked_sub(set.start)
+            .is_none_or(|span| span >= MAX_INDEX_RANGE)
+        {
             return SyncStatus::FailedIndexRangeTooGreat;
         }
         if let Err(status) = self.check_sync_conflicts(&set, &mine) {

@@ -18,7 +18,7 @@ enum Kind {
 }
 
 /// The shape of one profile collection: names, and the fields the simulator knows (others
-/// are ignored, as a server of another version would).
+/// are ignored, as a server of another version would). The first field is the name.
 #[derive(Debug)]
 pub(crate) struct Schema {
     pub collection: &'static str,
@@ -170,8 +170,9 @@ impl Profiles {
         let page = Page::of(
             self.by_id.iter().filter(|(_, values)| {
                 query.filter.as_deref().is_none_or(|f| {
-                    values[0]
-                        .as_deref()
+                    values
+                        .first()
+                        .and_then(Option::as_deref)
                         .is_some_and(|name| crate::spaces::contains_ci(name, f))
                 })
             }),
@@ -185,7 +186,7 @@ impl Profiles {
         );
         for (id, values) in page.items {
             w.open(self.schema.object, &[("id", &id.to_string())])
-                .opt_text("name", values[0].as_deref())
+                .opt_text("name", values.first().and_then(Option::as_deref))
                 .close();
         }
         w.finish()

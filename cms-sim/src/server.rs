@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::runtime::Handle;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
@@ -35,6 +35,9 @@ pub(crate) struct Shared {
     credentials: Vec<u8>,
     tls: Option<TlsAcceptor>,
     runtime: Handle,
+    /// Set when the cluster shuts down: every connection, even one a node left behind when
+    /// it went down, ends.
+    closing: watch::Sender<bool>,
 }
 
 pub(crate) struct Node {
@@ -99,6 +102,7 @@ impl Shared {
             credentials: format!("{}:{}", cfg.username, cfg.password).into_bytes(),
             tls,
             runtime,
+            closing: watch::Sender::new(false),
         }
     }
 
@@ -185,6 +189,7 @@ fn stop_node(node: &Node, how: Stop) -> Option<JoinHandle<()>> {
 
 /// Stops every node and closes every connection.
 pub(crate) async fn shutdown(shared: &Shared) {
+    shared.closing.send_replace(true);
     let tasks: Vec<_> = shared
         .nodes
         .iter()
@@ -199,6 +204,7 @@ pub(crate) async fn shutdown(shared: &Shared) {
 
 /// Stops every node without waiting (for `Drop`).
 pub(crate) fn stop_all(shared: &Shared) {
+    shared.closing.send_replace(true);
     for node in &shared.nodes {
         stop_node(node, Stop::Shutdown);
     }
@@ -241,6 +247,19 @@ async fn accept_loop(
 }
 
 async fn serve(shared: Arc<Shared>, index: usize, epoch: u64, stream: tokio::net::TcpStream) {
+    let mut closing = shared.closing.subscribe();
+    tokio::select! {
+        () = serve_stream(shared, index, epoch, stream) => {}
+        _ = closing.wait_for(|closing| *closing) => {}
+    }
+}
+
+async fn serve_stream(
+    shared: Arc<Shared>,
+    index: usize,
+    epoch: u64,
+    stream: tokio::net::TcpStream,
+) {
     match shared.tls.clone() {
         Some(acceptor) => {
             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {

@@ -99,7 +99,7 @@ impl State {
             state.activity.completed = SEED_COMPLETED;
         }
         for n in 1..=config.extra_user_spaces {
-            let call_id = (EXTRA_CALL_ID_BASE + n as u64).to_string();
+            let call_id = EXTRA_CALL_ID_BASE.saturating_add(n as u64).to_string();
             state.add_user_space(
                 None,
                 &format!("It's user{n}'s Space!"),

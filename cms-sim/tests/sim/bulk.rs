@@ -82,6 +82,10 @@ async fn bad_ranges_and_conflicts_fail_with_the_real_statuses() {
             "failedIndexRangeTooGreat",
         ),
         (
+            "startIndex=0&endIndex=9223372036854775807&coSpaceUriMapping=$index$",
+            "failedIndexRangeTooGreat",
+        ),
+        (
             "startIndex=1&endIndex=1&coSpaceUriMapping=cool.bridge.space",
             "failedCoSpaceUriConflict",
         ),

@@ -141,3 +141,35 @@ fn block_on_without_runtime<F: std::future::Future>(future: F) -> F::Output {
         }
     }
 }
+
+#[tokio::test]
+async fn shutdown_closes_connections_a_downed_node_left_open() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cluster = cms_sim::Cluster::start(SimConfig {
+        tls: false,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts");
+    let addr = cluster.base_urls()[0]
+        .trim_start_matches("http://")
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connects");
+    stream
+        .write_all(b"GET /_sim/nodes HTTP/1.1\r\nhost: sim\r\n\r\n")
+        .await
+        .expect("writes");
+    let mut buffer = vec![0u8; 4096];
+    let read = stream.read(&mut buffer).await.expect("reads the answer");
+    assert!(buffer[..read].starts_with(b"HTTP/1.1 200"));
+
+    cluster.set_node_up(0, false);
+    cluster.shutdown().await;
+    // Guarded so that a connection left open fails the test instead of hanging it.
+    let after = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer))
+        .await
+        .expect("the connection is closed, not left hanging");
+    assert!(matches!(after, Ok(0) | Err(_)), "{after:?}");
+}
