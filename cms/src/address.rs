@@ -299,4 +299,29 @@ mod tests {
         assert_eq!(serde_json::from_str::<Endpoint>(&json).unwrap(), endpoint);
         assert!(serde_json::from_str::<Endpoint>("\"ftp://x\"").is_err());
     }
+
+    #[test]
+    fn no_input_makes_the_parser_panic() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let pieces = [
+            "https://", "http://", "[", "]", ":", "::1", "445", "10.0.0.5", ".", "/", "é", "@",
+            "-", "a", " ", "0",
+        ];
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let input: String = (0..rng.gen_range(0..8))
+                .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                .collect();
+            if let Ok(endpoint) = Endpoint::parse(&input) {
+                accepted += 1;
+                assert_eq!(
+                    Endpoint::parse(&endpoint.to_string()),
+                    Ok(endpoint),
+                    "{input:?}"
+                );
+            }
+        }
+        assert!(accepted > 100, "{accepted}");
+    }
 }

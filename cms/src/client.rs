@@ -577,6 +577,8 @@ pub(crate) fn with_query(path: &str, query: &[(&str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::CallId;
+    use crate::model::SystemStatus;
 
     #[test]
     fn queries_are_encoded() {
@@ -590,6 +592,75 @@ mod tests {
                 ]
             ),
             "/api/v1/coSpaces?filter=TMS_Scheduled+%26+co&offset=20"
+        );
+    }
+
+    fn reply(content_type: Option<&str>, location: Option<&str>, body: &str) -> Reply {
+        Reply {
+            method: Method::Post,
+            path: "/api/v1/calls".into(),
+            endpoint: Endpoint::parse("10.0.0.5").unwrap(),
+            content_type: content_type.map(Into::into),
+            location: location.map(Into::into),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn reason(err: CmsError) -> String {
+        match err.kind {
+            ErrorKind::UnexpectedResponse {
+                status: 200,
+                reason,
+                ..
+            } => reason,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn created_ids_come_from_the_location_header() {
+        let id = "ce5ee392-7be6-4227-a7ee-b4f16a5fdd16";
+        for location in [
+            format!("/api/v1/calls/{id}"),
+            format!("/api/v1/calls/{id}/"),
+            format!("https://10.0.0.5:445/api/v1/calls/{id}"),
+        ] {
+            let created: CallId = reply(None, Some(&location), "").created().unwrap();
+            assert_eq!(created.as_str(), id);
+        }
+        assert!(
+            reason(reply(None, None, "").created::<CallId>().unwrap_err()).contains("Location")
+        );
+        let bad = reply(None, Some("/api/v1/calls/a%20b"), "").created::<CallId>();
+        assert!(reason(bad.unwrap_err()).contains("a%20b"));
+    }
+
+    #[test]
+    fn wrong_content_type_and_unreadable_xml_are_unexpected() {
+        let html = reply(Some("text/html; charset=utf-8"), None, "<html>login</html>");
+        let err = html.decode::<SystemStatus>().unwrap_err();
+        assert!(
+            matches!(&err.kind, ErrorKind::UnexpectedResponse { excerpt, .. } if excerpt == "<html>login</html>")
+        );
+        assert!(reason(err).contains("text/html"));
+        let cut = reply(
+            Some("application/xml"),
+            None,
+            "<status><softwareVersion>2.0",
+        );
+        assert!(reason(cut.decode::<SystemStatus>().unwrap_err()).contains("unreadable XML"));
+        let wrong_root = reply(None, None, "<calls total=\"0\"/>");
+        assert!(
+            reason(wrong_root.decode::<SystemStatus>().unwrap_err()).contains("expected <status>")
+        );
+        let fine = reply(
+            Some("text/xml"),
+            None,
+            "<status><softwareVersion>3.8</softwareVersion></status>",
+        );
+        assert_eq!(
+            fine.decode::<SystemStatus>().unwrap().software_version,
+            "3.8"
         );
     }
 }

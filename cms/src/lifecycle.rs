@@ -353,7 +353,8 @@ pub struct StartedMeeting {
 
 /// Dresses the placeholder (title, non-members allowed, passcode, a fresh secret), starts its
 /// call and dials every participant (concurrently, on the call's bridge).
-/// Requests: 2 + dial-outs.
+/// Requests: 2 + dial-outs. A space holds one call: if an earlier try already started it, CMS
+/// refuses the second (`invalidOperation`) and [`observe_meeting`] finds the first.
 pub async fn start_meeting(
     cms: &Connector,
     placeholder: &PlaceholderSpace,

@@ -188,4 +188,33 @@ mod tests {
         assert!(short.chars().count() <= EXCERPT_CHARS + 1);
         assert_eq!(excerpt(b"\xff<a/>"), "\u{FFFD}<a/>");
     }
+
+    #[test]
+    fn masking_never_panics_nor_leaks_a_form_value() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let pieces = [
+            "passcode",
+            "secret",
+            "Password",
+            "=",
+            "&",
+            "<",
+            ">",
+            "\"",
+            "/",
+            " ",
+            "é",
+            "\u{1F600}",
+            "4711",
+            "x",
+        ];
+        for _ in 0..20_000 {
+            let text: String = (0..rng.gen_range(0..10))
+                .map(|_| pieces[rng.gen_range(0..pieces.len())])
+                .collect();
+            let masked = mask_secrets(&text);
+            assert!(!masked.contains("&passcode=4711"), "{text:?} -> {masked:?}");
+        }
+    }
 }
