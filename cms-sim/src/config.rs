@@ -26,7 +26,7 @@ impl Default for PageCaps {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SimConfig {
     /// Call bridges in the cluster; each listens on its own port over the same state.
     pub nodes: usize,
@@ -77,5 +77,45 @@ impl Default for SimConfig {
             faults: Faults::default(),
             request_log_limit: 100_000,
         }
+    }
+}
+
+/// Written by hand so that the password never reaches a log through `{:?}`.
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("nodes", &self.nodes)
+            .field("bind", &self.bind)
+            .field("ports", &self.ports)
+            .field("tls", &self.tls)
+            .field("tls_identity", &self.tls_identity)
+            .field("username", &self.username)
+            .field("password", &"*****")
+            .field("software_version", &self.software_version)
+            .field("page_caps", &self.page_caps)
+            .field("dial_connect_delay", &self.dial_connect_delay)
+            .field("failing_remote_pattern", &self.failing_remote_pattern)
+            .field("bulk_sync_step", &self.bulk_sync_step)
+            .field("seed_user_spaces", &self.seed_user_spaces)
+            .field("extra_user_spaces", &self.extra_user_spaces)
+            .field("faults", &self.faults)
+            .field("request_log_limit", &self.request_log_limit)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let cfg = SimConfig {
+            password: "hunter2".to_owned(),
+            ..SimConfig::default()
+        };
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("username: \"admin\""));
     }
 }
