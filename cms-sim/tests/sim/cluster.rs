@@ -173,3 +173,20 @@ async fn shutdown_closes_connections_a_downed_node_left_open() {
         .expect("the connection is closed, not left hanging");
     assert!(matches!(after, Ok(0) | Err(_)), "{after:?}");
 }
+
+#[tokio::test]
+async fn a_node_can_restart_at_once() {
+    let (cluster, _client) = start(SimConfig {
+        tls: false,
+        ..SimConfig::default()
+    })
+    .await;
+    for _ in 0..3 {
+        cluster.set_node_up(0, false);
+        cluster
+            .try_set_node_up(0, true)
+            .expect("the port is free again at once");
+    }
+    let client = Client::for_node(&cluster, 0);
+    assert_eq!(client.get("/api/v1/system/status").await.status, 200);
+}
