@@ -493,6 +493,47 @@ mod tests {
     }
 
     #[test]
+    fn a_sync_goes_pending_running_complete_one_step_at_a_time() {
+        let step = std::time::Duration::from_secs(10);
+        let config = crate::config::SimConfig {
+            bulk_sync_step: step,
+            ..crate::config::SimConfig::default()
+        };
+        let t0 = Instant::now();
+        let mut state = State::new(&config, t0);
+        let reply = state
+            .create_parameter_set(&Params::parse(
+                b"startIndex=1&endIndex=3&coSpaceNameMapping=P$index$&coSpaceUriMapping=p.$index$",
+            ))
+            .expect("set");
+        let set = reply
+            .location
+            .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+            .expect("location");
+        let reply = state
+            .create_sync(
+                &Params::parse(format!("coSpaceBulkParameterSet={set}").as_bytes()),
+                t0,
+            )
+            .expect("sync");
+        let sync: Uuid = reply
+            .location
+            .and_then(|l| l.rsplit('/').next().and_then(|id| id.parse().ok()))
+            .expect("location");
+        let status = |state: &State| state.bulk.syncs[&sync].status;
+
+        state.advance(t0 + step / 2, BulkSyncFault::Normal);
+        assert_eq!(status(&state), SyncStatus::Pending);
+        state.advance(t0 + step, BulkSyncFault::Normal);
+        assert_eq!(status(&state), SyncStatus::Running);
+        assert_eq!(state.spaces.iter().count(), 4, "nothing made while running");
+        state.advance(t0 + step * 2, BulkSyncFault::Normal);
+        assert_eq!(status(&state), SyncStatus::Complete);
+        let uris: Vec<_> = state.spaces.iter().filter_map(|s| s.uri.clone()).collect();
+        assert!(uris.ends_with(&["p.1".to_owned(), "p.2".to_owned(), "p.3".to_owned()]));
+    }
+
+    #[test]
     fn statuses_spell_as_the_server_does() {
         for status in SyncStatus::ALL {
             assert_eq!(SyncStatus::parse(status.as_str()), Some(status));

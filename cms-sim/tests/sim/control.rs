@@ -118,3 +118,34 @@ async fn the_request_log_and_state_are_readable_and_clearable() {
     let empty = json(&control.get("/_sim/requests").await);
     assert_eq!(empty.as_array().map(Vec::len), Some(0));
 }
+
+#[tokio::test]
+async fn a_node_taken_down_for_a_while_comes_back_by_itself() {
+    let (cluster, client) = start(SimConfig {
+        nodes: 2,
+        tls: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let control = client.with_credentials(None);
+    let down = control
+        .put("/_sim/nodes/1", r#"{"up":false,"for_ms":50}"#)
+        .await;
+    assert_eq!(json(&down)["up"], false);
+    let mut back = false;
+    for _ in 0..200 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        if json(&control.get("/_sim/nodes").await)[1]["up"] == true {
+            back = true;
+            break;
+        }
+    }
+    assert!(back, "node 1 never came back");
+    assert_eq!(
+        Client::for_node(&cluster, 1)
+            .get("/api/v1/system/status")
+            .await
+            .status,
+        200
+    );
+}
