@@ -39,8 +39,14 @@ pub fn areas_for(role: Role) -> impl Iterator<Item = &'static Area> {
     AREAS.iter().filter(move |a| role.can(a.permission))
 }
 
+/// Pages inside an area that need more than the area does.
+const STRICTER_PAGES: [(&str, Permission); 1] = [("/systems/add", Permission::ManageSystems)];
+
 /// The permission a page path needs, if any beyond being signed in.
 pub fn permission_for_path(path: &str) -> Option<Permission> {
+    if let Some((_, permission)) = STRICTER_PAGES.iter().find(|(page, _)| *page == path) {
+        return Some(*permission);
+    }
     AREAS
         .iter()
         .find(|a| path == a.path || path.starts_with(&format!("{}/", a.path)))
@@ -74,5 +80,13 @@ mod tests {
             Some(Permission::ViewBookings)
         );
         assert_eq!(permission_for_path("/"), None);
+        assert_eq!(
+            permission_for_path("/systems/7"),
+            Some(Permission::ViewSystems)
+        );
+        assert_eq!(
+            permission_for_path("/systems/add"),
+            Some(Permission::ManageSystems)
+        );
     }
 }

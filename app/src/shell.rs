@@ -4,8 +4,14 @@ use crate::auth::{Login, Logout, whoami};
 use crate::error::AppError;
 use crate::navigation::areas_for;
 use crate::pages::{
-    admin::AdminPage, booking::BookingPage, home::HomePage, login::LoginPage,
-    monitoring::MonitoringPage, not_found::NotFound, systems::SystemsPage, users::UsersPage,
+    admin::AdminPage,
+    booking::BookingPage,
+    home::HomePage,
+    login::LoginPage,
+    monitoring::MonitoringPage,
+    not_found::NotFound,
+    systems::{AddSystemPage, SystemPage, SystemsPage},
+    users::UsersPage,
 };
 use domain::UserSummary;
 use leptos::prelude::*;
@@ -74,6 +80,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/booking") view=BookingPage />
                     <Route path=path!("/monitoring") view=MonitoringPage />
                     <Route path=path!("/systems") view=SystemsPage />
+                    <Route path=path!("/systems/add") view=AddSystemPage />
+                    <Route path=path!("/systems/:id") view=SystemPage />
                     <Route path=path!("/admin") view=AdminPage />
                     <Route path=path!("/admin/users") view=UsersPage />
                 </Routes>

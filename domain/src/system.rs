@@ -121,4 +121,16 @@ pub struct ClusterMember {
     pub address: Option<String>,
 }
 
+/// A system's page: everything but its credentials' secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemDetail {
+    pub summary: SystemSummary,
+    pub username: String,
+    pub tls: TlsChoice,
+    pub cluster_enabled: bool,
+    pub members: Vec<ClusterMember>,
+    /// Open and acknowledged tickets, newest first.
+    pub tickets: Vec<crate::ticket::Ticket>,
+}
+
 pub const SYSTEM_TYPE: &str = "Cisco Meeting Server";

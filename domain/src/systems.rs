@@ -4,9 +4,12 @@
 
 use crate::FieldErrors;
 use crate::secret_box::SecretBox;
+use crate::store::TicketFilter;
 use crate::store::{NewSystem, Store, StoreError, SystemRecord};
-use crate::system::{ClusterMember, Connectivity, SystemId, SystemSummary, TlsChoice};
-use crate::ticket::{BLANK_SYSTEM_NAME_MESSAGE, DIAL_NUMBER_MESSAGE, TicketKind};
+use crate::system::{
+    ClusterMember, Connectivity, SystemDetail, SystemId, SystemSummary, TlsChoice,
+};
+use crate::ticket::{BLANK_SYSTEM_NAME_MESSAGE, DIAL_NUMBER_MESSAGE, TicketKind, TicketState};
 use cms::{
     CmsError, Connector, ConnectorConfig, Credentials, Endpoint, ErrorKind, PinnedCertificate,
     RetryPolicy, Target, TlsMode, TraceSink,
@@ -89,6 +92,38 @@ impl SystemService {
 
     pub async fn get(&self, id: SystemId) -> Result<SystemRecord, SystemError> {
         self.store.system(id).await?.ok_or(SystemError::NotFound)
+    }
+
+    /// The system's page: its record without the password, and its live tickets.
+    pub async fn detail(&self, id: SystemId) -> Result<SystemDetail, SystemError> {
+        let record = self.get(id).await?;
+        let tickets = self
+            .store
+            .tickets(&TicketFilter {
+                system: Some(id),
+                states: vec![TicketState::Open, TicketState::Acknowledged],
+            })
+            .await?;
+        Ok(SystemDetail {
+            summary: record.summary,
+            username: record.username,
+            tls: record.tls,
+            cluster_enabled: record.cluster_enabled,
+            members: record.members,
+            tickets,
+        })
+    }
+
+    /// Acknowledges an open ticket in someone's name.
+    pub async fn acknowledge_ticket(&self, number: i64, by: &str) -> Result<(), SystemError> {
+        if self.store.acknowledge_ticket(number, by).await? {
+            Ok(())
+        } else {
+            Err(SystemError::Invalid(FieldErrors::single(
+                "number",
+                format!("ticket #{number} is not open"),
+            )))
+        }
     }
 
     /// Adds a system: parses the form, refuses an address already known (itself or as a member

@@ -5,6 +5,7 @@ use crate::{DEFAULT_DATABASE_URL, ServerConfig};
 use clap::{Args, Parser, Subcommand};
 use domain::login_throttle::ThrottlePolicy;
 use domain::password::PasswordPolicy;
+use domain::secret_box::SecretBox;
 use std::net::SocketAddr;
 
 #[derive(Debug, Parser)]
@@ -70,6 +71,16 @@ pub struct ServeArgs {
         default_value_t = 20
     )]
     pub login_attempts_per_address: u32,
+    /// File holding the key that seals CMS passwords at rest (created at first run, mode 0600).
+    #[arg(
+        long,
+        env = "BRIDGEKEEPER_SECRET_KEY_FILE",
+        default_value = "bridgekeeper.key"
+    )]
+    pub secret_key_file: std::path::PathBuf,
+    /// The key itself (32 bytes, base64), instead of the key file.
+    #[arg(long, env = "BRIDGEKEEPER_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
     /// Mark the session cookie Secure. Set this when users reach the portal over HTTPS
     /// (for example behind a TLS-terminating reverse proxy).
     #[arg(long, env = "BRIDGEKEEPER_SECURE_COOKIES")]
@@ -77,8 +88,12 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub fn config(&self) -> ServerConfig {
-        ServerConfig {
+    pub fn config(&self) -> anyhow::Result<ServerConfig> {
+        let secrets = match &self.secret_key {
+            Some(key) => SecretBox::from_base64(key)?,
+            None => SecretBox::from_key_file(&self.secret_key_file)?,
+        };
+        Ok(ServerConfig {
             listen: self.listen,
             database_url: self.database.database_url.clone(),
             site_root: self.site_root.clone(),
@@ -92,8 +107,9 @@ impl ServeArgs {
                 ..ThrottlePolicy::default()
             },
             secure_cookies: self.secure_cookies,
+            secrets,
             demo_cms: None,
-        }
+        })
     }
 }
 
@@ -120,11 +136,12 @@ mod tests {
 
     #[test]
     fn flags_have_sane_defaults() {
-        let cli = Cli::try_parse_from(["bridgekeeper", "serve"]).unwrap();
+        let key = SecretBox::generate_key();
+        let cli = Cli::try_parse_from(["bridgekeeper", "serve", "--secret-key", &key]).unwrap();
         let Command::Serve(args) = cli.command else {
             panic!("serve expected")
         };
-        let config = args.config();
+        let config = args.config().unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.password_policy.min_length, 12);

@@ -4,7 +4,7 @@ use app::pages::systems::DemoCluster;
 use domain::Role;
 use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
-use domain::store::{SqliteStore, Store};
+use domain::store::{SqliteStore, UserStore};
 use domain::users::UserService;
 use domain::{UserId, Username};
 use rand::Rng;

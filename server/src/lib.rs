@@ -11,7 +11,9 @@ use axum::Router;
 use axum::routing::get;
 use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
+use domain::secret_box::SecretBox;
 use domain::store::{SqliteStore, Store};
+use domain::systems::SystemService;
 use domain::users::UserService;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -34,6 +36,8 @@ pub struct ServerConfig {
     pub throttle: ThrottlePolicy,
     /// Mark the session cookie `Secure`: set when users reach the portal over HTTPS.
     pub secure_cookies: bool,
+    /// Seals CMS passwords at rest.
+    pub secrets: SecretBox,
     /// Demo mode's simulated CMS cluster, shown on the Systems pages.
     pub demo_cms: Option<app::pages::systems::DemoCluster>,
 }
@@ -114,6 +118,12 @@ async fn router(config: &ServerConfig, store: SqliteStore) -> anyhow::Result<Rou
             store.clone(),
             config.password_policy,
             LoginThrottle::new(config.throttle),
+        )),
+        systems: Arc::new(SystemService::new(
+            store.clone(),
+            config.secrets.clone(),
+            Arc::new(cms::NoTrace),
+            std::time::Duration::from_secs(10),
         )),
         demo_cms: config.demo_cms.clone(),
     };

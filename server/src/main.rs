@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: bridgekeeper::cli::ServeArgs) -> anyhow::Result<()> {
-    let mut config = args.config();
+    let mut config = args.config()?;
     let store = open_store(&config.database_url).await?;
     let demo = if args.demo {
         let users = demo::ensure_demo_users(&store).await?;

@@ -26,6 +26,10 @@ fn config(db: &str, throttle: ThrottlePolicy) -> ServerConfig {
         password_policy: PasswordPolicy::default(),
         throttle,
         secure_cookies: false,
+        secrets: domain::secret_box::SecretBox::from_base64(
+            &domain::secret_box::SecretBox::generate_key(),
+        )
+        .unwrap(),
         demo_cms: None,
     }
 }
@@ -536,5 +540,146 @@ async fn demo_mode_runs_a_simulated_cluster_and_says_where_it_is() {
         .unwrap();
     assert!(html.contains(&demo.addresses[0]), "{html}");
     assert!(html.contains(&demo.password));
+    cluster.shutdown().await;
+}
+
+#[tokio::test]
+async fn systems_are_added_named_and_their_tickets_acknowledged_per_role() {
+    let cluster = cms_sim::Cluster::start(cms_sim::SimConfig {
+        nodes: 2,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let address = cluster.base_urls()[0]
+        .trim_start_matches("https://")
+        .to_string();
+    let portal = Portal::fresh().await;
+    let admin = portal.login("root", PASSWORD).await;
+    let helpdesk = portal.login("hana", PASSWORD).await;
+    let scheduler = portal.login("sam", PASSWORD).await;
+    let form = [
+        ("address", address.as_str()),
+        ("username", "admin"),
+        ("password", "admin"),
+        ("tls", "insecure"),
+    ];
+
+    let refused = portal
+        .call(Some(&helpdesk), "/api/systems/add", &form)
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let added = portal.call(Some(&admin), "/api/systems/add", &form).await;
+    assert_eq!(added.status(), StatusCode::OK, "{:?}", added.text().await);
+    let list: serde_json::Value = portal
+        .call(Some(&scheduler), "/api/systems/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let system = &list[0];
+    assert_eq!(system["connectivity"], "Reachable");
+    assert_eq!(system["open_tickets"], 2);
+    let id = system["id"].as_i64().unwrap().to_string();
+
+    let detail: serde_json::Value = portal
+        .call(Some(&helpdesk), "/api/systems/detail", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!detail.to_string().contains("password_sealed"));
+    assert!(!detail.to_string().contains("\"admin\",\"admin\""));
+    let tickets = detail["tickets"].as_array().unwrap();
+    let titles: Vec<&str> = tickets
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"BlankSystemName") && titles.contains(&"DialNumberConfigurationError")
+    );
+    let number = tickets[0]["number"].as_i64().unwrap().to_string();
+
+    let not_allowed = portal
+        .call(
+            Some(&scheduler),
+            "/api/tickets/acknowledge",
+            &[("number", &number)],
+        )
+        .await;
+    assert_eq!(not_allowed.status(), StatusCode::FORBIDDEN);
+    let acknowledged = portal
+        .call(
+            Some(&helpdesk),
+            "/api/tickets/acknowledge",
+            &[("number", &number)],
+        )
+        .await;
+    assert_eq!(acknowledged.status(), StatusCode::OK);
+
+    let renamed = portal
+        .call(
+            Some(&helpdesk),
+            "/api/systems/identity",
+            &[
+                ("id", &id),
+                ("name", "CMS Core Primary"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        renamed.status(),
+        StatusCode::FORBIDDEN,
+        "help desk cannot edit settings"
+    );
+    let renamed = portal
+        .call(
+            Some(&admin),
+            "/api/systems/identity",
+            &[
+                ("id", &id),
+                ("name", "CMS Core Primary"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let detail: serde_json::Value = portal
+        .call(Some(&admin), "/api/systems/detail", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["summary"]["name"], "CMS Core Primary");
+    let kinds: Vec<&str> = detail["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["DialNumberConfigurationError"]);
+
+    let member = cluster.base_urls()[1]
+        .trim_start_matches("https://")
+        .to_string();
+    let member_form = [
+        ("address", member.as_str()),
+        ("username", "admin"),
+        ("password", "admin"),
+        ("tls", "insecure"),
+    ];
+    let refused = portal
+        .call(Some(&admin), "/api/systems/add", &member_form)
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("is part of a clustered call bridge")
+    );
     cluster.shutdown().await;
 }

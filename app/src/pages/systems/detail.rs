@@ -1,0 +1,294 @@
+//! A system's page: header, Summary (tickets), Settings (name, description) and Clustering.
+
+use super::status_label;
+use crate::error::AppError;
+use crate::widgets::{FieldMessage, FormMessage, action_error};
+use domain::system::SystemDetail;
+use domain::ticket::{Ticket, TicketState};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[server(endpoint = "systems/detail")]
+pub async fn load_system(id: i64) -> Result<SystemDetail, AppError> {
+    crate::auth::require(domain::Permission::ViewSystems).await?;
+    crate::auth::context()?
+        .systems
+        .detail(domain::system::SystemId(id))
+        .await
+        .map_err(super::system_error)
+}
+
+#[server(endpoint = "systems/identity")]
+pub async fn set_system_identity(
+    id: i64,
+    name: String,
+    description: String,
+) -> Result<(), AppError> {
+    let admin = crate::auth::require(domain::Permission::ManageSystems).await?;
+    crate::auth::context()?
+        .systems
+        .set_identity(domain::system::SystemId(id), &name, &description)
+        .await
+        .map_err(super::system_error)?;
+    tracing::info!(by = %admin.username, system = id, "system settings saved");
+    Ok(())
+}
+
+#[server(endpoint = "tickets/acknowledge")]
+pub async fn acknowledge_ticket(number: i64) -> Result<(), AppError> {
+    let user = crate::auth::require(domain::Permission::Monitor).await?;
+    crate::auth::context()?
+        .systems
+        .acknowledge_ticket(number, &user.username)
+        .await
+        .map_err(super::system_error)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Summary,
+    Settings,
+    Clustering,
+}
+
+impl Tab {
+    const ALL: [Tab; 3] = [Tab::Summary, Tab::Settings, Tab::Clustering];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Summary => "Summary",
+            Tab::Settings => "Settings",
+            Tab::Clustering => "Clustering",
+        }
+    }
+
+    fn slug(self) -> &'static str {
+        match self {
+            Tab::Summary => "summary",
+            Tab::Settings => "settings",
+            Tab::Clustering => "clustering",
+        }
+    }
+}
+
+#[component]
+pub fn SystemPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let tab = move || {
+        let slug = query.read().get("tab").unwrap_or_default();
+        Tab::ALL
+            .into_iter()
+            .find(|t| t.slug() == slug)
+            .unwrap_or(Tab::Summary)
+    };
+    let identity = ServerAction::<SetSystemIdentity>::new();
+    let acknowledge = ServerAction::<AcknowledgeTicket>::new();
+    let detail = Resource::new(
+        move || (id(), identity.version().get(), acknowledge.version().get()),
+        |(id, _, _)| load_system(id),
+    );
+    view! {
+        <Transition fallback=|| view! { <p>"Loading the system…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(system) => {
+                        let name = system.summary.display_name();
+                        let id = system.summary.id.0;
+                        let tabs = Tab::ALL
+                            .into_iter()
+                            .map(|t| {
+                                let current = t == tab();
+                                view! {
+                                    <li>
+                                        <a href=format!("/systems/{id}?tab={}", t.slug())
+                                            aria-current=current.then_some("page")>{t.label()}</a>
+                                    </li>
+                                }
+                            })
+                            .collect_view();
+                        let body = match tab() {
+                            Tab::Summary => view! { <Summary system=system.clone() acknowledge /> }.into_any(),
+                            Tab::Settings => view! { <Settings system=system.clone() identity /> }.into_any(),
+                            Tab::Clustering => view! { <Clustering system=system.clone() /> }.into_any(),
+                        };
+                        view! {
+                            <Title text=name.clone() />
+                            <header class="system-head">
+                                <h1>{name}</h1>
+                                <p class="muted">
+                                    {system.summary.system_type.clone()} " · Status: "
+                                    <strong class="system-status">{status_label(system.summary.connectivity)}</strong>
+                                    " · Address: " {system.summary.host().to_string()} " · Connectivity: "
+                                    <span class="connectivity">{system.summary.connectivity.label()}</span>
+                                </p>
+                            </header>
+                            <nav aria-label="System"><ul class="tabs">{tabs}</ul></nav>
+                            {body}
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <h1>"System"</h1><p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Summary(system: SystemDetail, acknowledge: ServerAction<AcknowledgeTicket>) -> impl IntoView {
+    let error = action_error(acknowledge);
+    let tickets = system.tickets.clone();
+    view! {
+        <section class="card">
+            <h2>"Tickets"</h2>
+            <FormMessage error />
+            {if tickets.is_empty() {
+                view! { <p class="notice">"✔ System has no open or acknowledged tickets"</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="tickets">
+                        {tickets.into_iter().map(|t| view! { <TicketItem ticket=t acknowledge /> }).collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            <p><A href=format!("/systems/{}?tab=settings", system.summary.id.0)>"▸ Edit settings"</A></p>
+        </section>
+        <section class="card">
+            <h2>"System"</h2>
+            <dl class="facts">
+                <dt>"Software version"</dt>
+                <dd>{system.summary.software_version.clone().unwrap_or_else(|| "unknown".into())}</dd>
+                <dt>"API user"</dt>
+                <dd>{system.username.clone()}</dd>
+                <dt>"Password"</dt>
+                <dd>"*****"</dd>
+                <dt>"TLS"</dt>
+                <dd>{system.tls.label()}</dd>
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn TicketItem(ticket: Ticket, acknowledge: ServerAction<AcknowledgeTicket>) -> impl IntoView {
+    let open = ticket.state == TicketState::Open;
+    let number = ticket.number;
+    view! {
+        <li class="ticket" data-ticket=ticket.kind.title()>
+            <strong>{format!("#{} - {}", ticket.number, ticket.kind.title())}</strong>
+            " "
+            <time class="muted" datetime=ticket.raised_at.clone()>{format!("({})", ticket.raised_at)}</time>
+            <br />
+            {ticket.message.clone()}
+            {(!open).then(|| {
+                view! {
+                    <span class="muted">
+                        " · Acknowledged by " {ticket.acknowledged_by.clone().unwrap_or_default()}
+                    </span>
+                }
+            })}
+            {open.then(|| {
+                view! {
+                    <ActionForm action=acknowledge attr:class="inline">
+                        <input type="hidden" name="number" value=number />
+                        <button type="submit">"Acknowledge"</button>
+                    </ActionForm>
+                }
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn Settings(system: SystemDetail, identity: ServerAction<SetSystemIdentity>) -> impl IntoView {
+    let error = action_error(identity);
+    let saved = move || matches!(identity.value().get(), Some(Ok(())));
+    view! {
+        <section class="card">
+            <h2 id="edit-settings">"Edit Settings — General"</h2>
+            <ActionForm action=identity attr:class="form grid" attr:aria-labelledby="edit-settings">
+                <input type="hidden" name="id" value=system.summary.id.0 />
+                <label for="name">"Name"</label>
+                <div>
+                    <input id="name" name="name" value=system.summary.name.clone() />
+                    <FieldMessage error field="name" />
+                </div>
+                <label for="description">"Description"</label>
+                <div>
+                    <input id="description" name="description" value=system.summary.description.clone() />
+                    <FieldMessage error field="description" />
+                </div>
+                <div class="actions">
+                    <FormMessage error />
+                    {move || saved().then(|| view! { <p class="notice" role="status">"Settings saved."</p> })}
+                    <button type="submit" class="primary">"Save"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Clustering(system: SystemDetail) -> impl IntoView {
+    let primary_host = system.summary.host().to_string();
+    let primary_name = system.summary.display_name();
+    let rows = system
+        .members
+        .iter()
+        .map(|m| {
+            let address = m.address.clone().unwrap_or_default();
+            let host = address
+                .split_once("://")
+                .map(|(_, h)| h.to_string())
+                .unwrap_or(address.clone());
+            let is_primary = host == primary_host || host == primary_host.trim_end_matches(":443");
+            let shown = if is_primary {
+                primary_name.clone()
+            } else {
+                host.clone()
+            };
+            view! {
+                <tr>
+                    <td>{shown}</td>
+                    <td>{m.name.clone()}</td>
+                    <td>{address}</td>
+                    <td>{if is_primary { "✓" } else { "" }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>"Clustering"</h2>
+            {if system.members.is_empty() {
+                view! { <p class="muted">"This system is not clustered."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th scope="col">"System Name"</th>
+                                <th scope="col">"Call bridge"</th>
+                                <th scope="col">"Address"</th>
+                                <th scope="col">"Primary"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
