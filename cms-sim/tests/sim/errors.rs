@@ -243,3 +243,94 @@ async fn xml_text_is_escaped() {
     );
     assert!(crate::common::well_formed(&got.body));
 }
+
+#[tokio::test]
+async fn odd_requests_get_answers_and_break_nothing() {
+    let (cluster, client) = start(plain()).await;
+    let base = cluster.base_urls()[0].clone();
+    let http = reqwest::Client::new();
+    let unknown = uuid::Uuid::new_v4();
+    let odd: Vec<(reqwest::Method, String, Vec<u8>)> = vec![
+        (
+            reqwest::Method::POST,
+            "/api/v1/coSpaces".into(),
+            vec![0xff, 0xfe, b'=', 0x80],
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/coSpaces".into(),
+            b"name=%ff%fe&uri=%zz".to_vec(),
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/coSpaces?offset=99999999999999999999999".into(),
+            vec![],
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/coSpaces?limit=-5&offset=-1".into(),
+            vec![],
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/coSpaces?filter=%ff%00".into(),
+            vec![],
+        ),
+        (reqwest::Method::GET, "/api/v1//".into(), vec![]),
+        (reqwest::Method::GET, "/api/v1".into(), vec![]),
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/calls/{unknown}/callLegs/x/y"),
+            vec![],
+        ),
+        (reqwest::Method::PATCH, "/api/v1/coSpaces".into(), vec![]),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/coSpaces".into(),
+            b"name=x".to_vec(),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/coSpaceBulkSyncs".into(),
+            b"coSpaceBulkParameterSet=&removeAll=maybe".to_vec(),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/coSpaceBulkParameterSets".into(),
+            b"startIndex=1&endIndex=99999999999999999999".to_vec(),
+        ),
+        (reqwest::Method::GET, "/api/v1/system".into(), vec![]),
+        (
+            reqwest::Method::GET,
+            "/api/v1/system/status/extra".into(),
+            vec![],
+        ),
+        (reqwest::Method::POST, "/_sim/faults".into(), vec![]),
+        (
+            reqwest::Method::PUT,
+            "/_sim/nodes/99999999999999999999".into(),
+            b"{}".to_vec(),
+        ),
+    ];
+    for (method, path, body) in odd {
+        let reply = http
+            .request(method.clone(), format!("{base}{path}"))
+            .basic_auth("admin", Some("admin"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("{method} {path}: {err}"));
+        let status = reply.status().as_u16();
+        assert!(
+            (200..600).contains(&status) && status != 500,
+            "{method} {path}: {status}"
+        );
+        let text = reply.text().await.expect("a body");
+        assert!(
+            text.is_empty() || text.starts_with('{') || crate::common::well_formed(&text),
+            "{method} {path}: {text}"
+        );
+    }
+    assert_eq!(client.get("/api/v1/system/status").await.status, 200);
+}
