@@ -202,3 +202,69 @@ async fn main() -> anyhow::Result<()> {
     cluster.shutdown().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_flags_are_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_become_the_configuration_and_faults() {
+        let args = Args::try_parse_from([
+            "cms-sim",
+            "--nodes",
+            "3",
+            "--ports",
+            "9001,9002,9003",
+            "--http",
+            "--username",
+            "api",
+            "--cap-cospaces",
+            "5",
+            "--dial-delay-ms",
+            "250",
+            "--failing-remote",
+            "broken",
+            "--no-seed-spaces",
+            "--extra-spaces",
+            "7",
+            "--latency-ms",
+            "40",
+            "--rate-503",
+            "0.5",
+            "--drop-rate",
+            "0.1",
+            "--bulk-sync-fault",
+            "stay-pending",
+            "--malformed-xml",
+        ])
+        .expect("flags parse");
+        let cfg = args.config().expect("configuration");
+        assert_eq!(cfg.nodes, 3);
+        assert_eq!(cfg.ports, [9001, 9002, 9003]);
+        assert!(!cfg.tls);
+        assert_eq!(cfg.username, "api");
+        assert_eq!(cfg.page_caps.co_spaces, 5);
+        assert_eq!(cfg.dial_connect_delay, Duration::from_millis(250));
+        assert_eq!(cfg.failing_remote_pattern.as_deref(), Some("broken"));
+        assert!(!cfg.seed_user_spaces);
+        assert_eq!(cfg.extra_user_spaces, 7);
+        assert_eq!(cfg.faults.latency, Duration::from_millis(40));
+        assert_eq!(cfg.faults.busy_503_rate, 0.5);
+        assert_eq!(cfg.faults.drop_connection_rate, 0.1);
+        assert_eq!(cfg.faults.bulk_sync, BulkSyncFault::StayPending);
+        assert!(cfg.faults.malformed_xml);
+        assert!(!cfg.faults.wrong_credentials);
+    }
+
+    #[test]
+    fn a_certificate_needs_its_key() {
+        assert!(Args::try_parse_from(["cms-sim", "--cert", "c.pem"]).is_err());
+        assert!(Args::try_parse_from(["cms-sim", "--bulk-sync-fault", "complete"]).is_err());
+    }
+}
