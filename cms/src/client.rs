@@ -186,7 +186,7 @@ impl Connector {
     ) -> Result<Connector, ConfigError> {
         let builder = reqwest::Client::builder()
             .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout)
+            .connect_timeout(config.connect_timeout.min(config.request_timeout))
             .pool_max_idle_per_host(config.max_in_flight.get())
             .redirect(reqwest::redirect::Policy::none())
             .http1_only()
@@ -350,7 +350,8 @@ impl Connector {
 
     /// Lists a whole collection, page after page: each page asks for what follows the items
     /// received so far (whatever cap the server applies), until `total` is reached or a page
-    /// comes back empty. Items are de-duplicated by id, as the list may shift meanwhile.
+    /// comes back empty or with nothing new. Items are de-duplicated by id, as the list may
+    /// shift meanwhile.
     /// Also says which endpoint answered the last page.
     pub(crate) async fn all_with_endpoint<T: Listed>(
         &self,
@@ -369,12 +370,14 @@ impl Connector {
             let page: Page<T> = reply.page()?;
             let received = page.items.len() as u64;
             offset += received;
+            let before = items.len();
             for item in page.items {
                 if seen.insert(item.key().to_owned()) {
                     items.push(item);
                 }
             }
-            if received == 0 || offset >= page.total {
+            // A page of nothing new means a server that ignores `offset`: stop rather than loop.
+            if received == 0 || items.len() == before || offset >= page.total {
                 return Ok((items, reply.endpoint));
             }
         }

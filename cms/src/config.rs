@@ -84,6 +84,9 @@ pub struct ConnectorConfig {
     pub tls: TlsMode,
     /// Per request, from connecting until the whole body has arrived.
     pub request_timeout: Duration,
+    /// For establishing a connection (capped by `request_timeout`): short, so that a dead
+    /// primary costs little before failover.
+    pub connect_timeout: Duration,
     /// Requests in flight at once on each endpoint.
     pub max_in_flight: NonZeroUsize,
     pub retry: RetryPolicy,
@@ -98,6 +101,7 @@ impl ConnectorConfig {
             alternates: Vec::new(),
             tls: TlsMode::default(),
             request_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
             max_in_flight: NonZeroUsize::new(4).unwrap_or(NonZeroUsize::MIN),
             retry: RetryPolicy::default(),
             failover_cooldown: Duration::from_secs(30),
