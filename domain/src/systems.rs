@@ -7,14 +7,19 @@ use crate::secret_box::SecretBox;
 use crate::store::TicketFilter;
 use crate::store::{NewSystem, Store, StoreError, SystemRecord};
 use crate::system::{
-    ClusterMember, Connectivity, SystemDetail, SystemId, SystemSummary, TlsChoice,
+    ClusterMember, Connectivity, ExtendedSettings, IdRange, ProvisionPlan, Provisioning,
+    ProvisioningState, SystemDetail, SystemId, SystemSummary, TlsChoice,
 };
 use crate::ticket::{BLANK_SYSTEM_NAME_MESSAGE, DIAL_NUMBER_MESSAGE, TicketKind, TicketState};
+use cms::lifecycle::{
+    PlaceholderPlan, PollPolicy, Profiles, TMS_NAME_PREFIX, provision_placeholders,
+};
 use cms::{
     CmsError, Connector, ConnectorConfig, Credentials, Endpoint, ErrorKind, PinnedCertificate,
     RetryPolicy, Target, TlsMode, TraceSink,
 };
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What an administrator typed on the Add Systems form.
@@ -64,12 +69,21 @@ struct Detected {
     call_leg_profile: String,
 }
 
+/// Provisioning under way or finished since start, per system (what the page shows live).
+type ProgressBoard = Arc<Mutex<HashMap<SystemId, Provisioning>>>;
+
 pub struct SystemService {
     store: Arc<dyn Store>,
     secrets: SecretBox,
     trace: Arc<dyn TraceSink>,
     request_timeout: Duration,
+    progress: ProgressBoard,
 }
+
+/// The largest Numeric ID Quantity: one bulk sync of at most this many spaces.
+pub const MAX_QUANTITY: u64 = 10_000;
+/// Numeric IDs are call IDs: at most ten digits.
+pub const MAX_NUMERIC_ID: u64 = 9_999_999_999;
 
 impl SystemService {
     pub fn new(
@@ -83,6 +97,7 @@ impl SystemService {
             secrets,
             trace,
             request_timeout,
+            progress: ProgressBoard::default(),
         }
     }
 
@@ -111,7 +126,99 @@ impl SystemService {
             cluster_enabled: record.cluster_enabled,
             members: record.members,
             tickets,
+            extended: record.extended,
+            provisioned: record.provisioned,
+            provisioning: self.provisioning(id),
         })
+    }
+
+    /// Placeholder provisioning under way or finished since start.
+    pub fn provisioning(&self, id: SystemId) -> Option<Provisioning> {
+        lock(&self.progress).get(&id).cloned()
+    }
+
+    /// What saving these Extended Settings would do, said before anything is done.
+    pub async fn preview_extended(
+        &self,
+        id: SystemId,
+        domain: &str,
+        base: &str,
+        quantity: &str,
+    ) -> Result<ProvisionPlan, SystemError> {
+        let settings = parse_extended(domain, base, quantity)?;
+        let record = self.get(id).await?;
+        Ok(ProvisionPlan::between(record.provisioned, settings.range))
+    }
+
+    /// Saves Domain, Numeric ID Base and Quantity, then provisions the placeholder spaces in the
+    /// background (progress through [`SystemService::provisioning`]): creates the spaces of
+    /// indexes new to the range, deletes ours that left it unless a call is running in them.
+    pub async fn save_extended(
+        &self,
+        id: SystemId,
+        domain: &str,
+        base: &str,
+        quantity: &str,
+    ) -> Result<ProvisionPlan, SystemError> {
+        let settings = parse_extended(domain, base, quantity)?;
+        let record = self.get(id).await?;
+        if self
+            .provisioning(id)
+            .is_some_and(|p| p.state == ProvisioningState::Running)
+        {
+            return Err(SystemError::Invalid(FieldErrors::single(
+                "quantity",
+                "placeholder spaces are being provisioned; wait until that has finished",
+            )));
+        }
+        let plan = ProvisionPlan::between(record.provisioned, settings.range);
+        let cms = if plan.is_empty() {
+            None
+        } else {
+            Some(self.connector_for(&record)?)
+        };
+        self.store.set_extended_settings(id, &settings).await?;
+        let Some(cms) = cms else {
+            self.store
+                .close_tickets(id, TicketKind::DialNumberConfigurationError)
+                .await?;
+            return Ok(plan);
+        };
+        let job = ProvisioningJob {
+            store: self.store.clone(),
+            progress: self.progress.clone(),
+            cms,
+            system: id,
+            settings,
+            plan: plan.clone(),
+            profiles: record.call_profile_id.zip(record.call_leg_profile_id),
+            previous: record.provisioned,
+        };
+        job.report(
+            ProvisioningState::Running,
+            format!("Starting: {}", plan.describe()),
+        );
+        tokio::spawn(job.run());
+        Ok(plan)
+    }
+
+    /// A connector for a stored system: its address, its (unsealed) credentials, its TLS trust.
+    pub fn connector_for(&self, record: &SystemRecord) -> Result<Connector, SystemError> {
+        let endpoint = Endpoint::parse(&record.summary.address)
+            .map_err(|e| SystemError::Internal(format!("stored address: {e}")))?;
+        let password = self
+            .secrets
+            .open(&record.password_sealed)
+            .map_err(|e| SystemError::Internal(e.to_string()))?;
+        let tls = match record.tls {
+            TlsChoice::Verify => TlsMode::VerifySystemRoots,
+            TlsChoice::Insecure => TlsMode::NoVerification,
+            TlsChoice::Pinned => TlsMode::PinnedCertificate(
+                PinnedCertificate::from_pem(record.pinned_pem.as_deref().unwrap_or_default())
+                    .map_err(|e| SystemError::Internal(format!("stored certificate: {e}")))?,
+            ),
+        };
+        self.connector(endpoint, Credentials::new(&record.username, password), tls)
     }
 
     /// Acknowledges an open ticket in someone's name.
@@ -259,6 +366,261 @@ impl SystemService {
         Connector::new(config, self.trace.clone())
             .map_err(|e| SystemError::Invalid(FieldErrors::single("tls", e.to_string())))
     }
+}
+
+fn lock(board: &ProgressBoard) -> std::sync::MutexGuard<'_, HashMap<SystemId, Provisioning>> {
+    board
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Parses the Extended Settings form, every field's problem at once.
+fn parse_extended(
+    domain: &str,
+    base: &str,
+    quantity: &str,
+) -> Result<ExtendedSettings, SystemError> {
+    let mut errors = FieldErrors::default();
+    let number =
+        |text: &str, field: &str, errors: &mut FieldErrors| match text.trim().parse::<u64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                errors.add(field, "must be a whole number");
+                None
+            }
+        };
+    let base = number(base, "base", &mut errors);
+    let quantity = number(quantity, "quantity", &mut errors);
+    if let Some(b) = base
+        && !(1..=MAX_NUMERIC_ID).contains(&b)
+    {
+        errors.add("base", format!("must be between 1 and {MAX_NUMERIC_ID}"));
+    }
+    if let Some(q) = quantity
+        && !(1..=MAX_QUANTITY).contains(&q)
+    {
+        errors.add("quantity", format!("must be between 1 and {MAX_QUANTITY}"));
+    }
+    if let (Some(b), Some(q)) = (base, quantity)
+        && errors.is_empty()
+        && b + q - 1 > MAX_NUMERIC_ID
+    {
+        errors.add(
+            "quantity",
+            format!("the last numeric ID would pass {MAX_NUMERIC_ID}"),
+        );
+    }
+    let domain = domain.trim().to_ascii_lowercase();
+    let probe = cms::NumericIdRange::new(1, 1).map_err(|e| SystemError::Internal(e.to_string()))?;
+    if let Err(e) = PlaceholderPlan::new(probe, TMS_NAME_PREFIX, &domain) {
+        errors.add("domain", e.to_string());
+    }
+    match (base, quantity) {
+        (Some(base), Some(quantity)) if errors.is_empty() => Ok(ExtendedSettings {
+            domain,
+            range: IdRange { base, quantity },
+        }),
+        _ => Err(SystemError::Invalid(errors)),
+    }
+}
+
+/// One provisioning of a system's placeholder spaces, run in the background.
+struct ProvisioningJob {
+    store: Arc<dyn Store>,
+    progress: ProgressBoard,
+    cms: Connector,
+    system: SystemId,
+    settings: ExtendedSettings,
+    plan: ProvisionPlan,
+    /// Call profile and call leg profile ids, when detection made them.
+    profiles: Option<(String, String)>,
+    previous: Option<IdRange>,
+}
+
+impl ProvisioningJob {
+    fn report(&self, state: ProvisioningState, message: String) {
+        lock(&self.progress).insert(
+            self.system,
+            Provisioning {
+                state,
+                message,
+                plan: self.plan.clone(),
+            },
+        );
+    }
+
+    async fn run(self) {
+        match self.provision().await {
+            Ok(summary) => {
+                let closed = async {
+                    for kind in [
+                        TicketKind::DialNumberConfigurationError,
+                        TicketKind::PlaceholderProvisioningFailed,
+                    ] {
+                        self.store.close_tickets(self.system, kind).await?;
+                    }
+                    Ok::<_, StoreError>(())
+                };
+                if let Err(e) = closed.await {
+                    tracing::error!(system = self.system.0, error = %e, "closing tickets after provisioning");
+                }
+                self.report(ProvisioningState::Complete, summary);
+            }
+            Err(reason) => {
+                tracing::warn!(system = self.system.0, %reason, "placeholder provisioning failed");
+                if let Err(e) = self
+                    .store
+                    .raise_ticket(
+                        self.system,
+                        TicketKind::PlaceholderProvisioningFailed,
+                        &reason,
+                    )
+                    .await
+                {
+                    tracing::error!(system = self.system.0, error = %e, "raising a ticket");
+                }
+                self.report(ProvisioningState::Failed, reason);
+            }
+        }
+    }
+
+    async fn provision(&self) -> Result<String, String> {
+        let profiles = self.profiles().await?;
+        let mut created = Vec::new();
+        for range in &self.plan.create {
+            let plan = placeholder_plan(*range, &self.settings.domain)?;
+            let spaces = provision_placeholders(
+                &self.cms,
+                &plan,
+                &profiles,
+                &PollPolicy::default(),
+                |status| {
+                    self.report(
+                        ProvisioningState::Running,
+                        format!(
+                            "Creating placeholder spaces {}–{}: bulk sync {status:?}",
+                            range.base,
+                            range.last()
+                        ),
+                    )
+                },
+            )
+            .await
+            .map_err(|e| {
+                format!(
+                    "creating placeholder spaces {}–{}: {e}",
+                    range.base,
+                    range.last()
+                )
+            })?;
+            created.extend(
+                spaces
+                    .iter()
+                    .map(|p| (p.index(), p.id().as_str().to_string())),
+            );
+        }
+        let (removed, kept_busy) = self.remove_unused().await?;
+        self.store
+            .record_provisioning(self.system, self.settings.range, &created, &removed)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut summary = format!(
+            "Done: {} placeholder space(s) created, {} deleted.",
+            created.len(),
+            removed.len()
+        );
+        if !kept_busy.is_empty() {
+            summary.push_str(&format!(
+                " {} kept because a call is running in them: {:?}.",
+                kept_busy.len(),
+                kept_busy
+            ));
+        }
+        Ok(summary)
+    }
+
+    /// The call profile and call leg profile, created now if detection could not.
+    async fn profiles(&self) -> Result<Profiles, String> {
+        if let Some((call, leg)) = &self.profiles {
+            let invalid = |e: cms::ids::InvalidId| e.to_string();
+            return Ok(Profiles {
+                call_profile: call.parse().map_err(invalid)?,
+                call_leg_profile: leg.parse().map_err(invalid)?,
+            });
+        }
+        self.report(
+            ProvisioningState::Running,
+            "Creating the call profiles".into(),
+        );
+        let profiles = cms::lifecycle::prepare_profiles(&self.cms)
+            .await
+            .map_err(|e| format!("creating the call profiles: {e}"))?;
+        self.store
+            .set_profiles(
+                self.system,
+                profiles.call_profile.as_str(),
+                profiles.call_leg_profile.as_str(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(profiles)
+    }
+
+    /// Deletes our placeholder spaces whose index left the range, unless a call runs in one.
+    /// Each is checked to still be our placeholder before it is touched.
+    async fn remove_unused(&self) -> Result<(Vec<u64>, Vec<u64>), String> {
+        let (Some(previous), false) = (self.previous, self.plan.remove.is_empty()) else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let old_plan = placeholder_plan(previous, &self.settings.domain)?;
+        let ours = self
+            .store
+            .placeholders(self.system)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (mut removed, mut busy) = (Vec::new(), Vec::new());
+        for (index, space) in ours {
+            if !self.plan.remove.iter().any(|r| r.contains(index)) {
+                continue;
+            }
+            self.report(
+                ProvisioningState::Running,
+                format!("Deleting placeholder space {index}"),
+            );
+            let id: cms::ids::CoSpaceId = space
+                .parse()
+                .map_err(|e: cms::ids::InvalidId| e.to_string())?;
+            let placeholder =
+                match cms::lifecycle::adopt_placeholder(&self.cms, &old_plan, &id).await {
+                    Ok(p) => p,
+                    Err(cms::lifecycle::AdoptError::Cms(e)) if e.is_not_found() => {
+                        removed.push(index);
+                        continue;
+                    }
+                    Err(e) => return Err(format!("checking placeholder space {index}: {e}")),
+                };
+            let calls = self
+                .cms
+                .calls(Some(placeholder.id()))
+                .await
+                .map_err(|e| format!("checking placeholder space {index} for calls: {e}"))?;
+            if !calls.is_empty() {
+                busy.push(index);
+                continue;
+            }
+            match self.cms.delete_co_space(placeholder.id()).await {
+                Ok(()) => removed.push(index),
+                Err(e) if e.is_not_found() => removed.push(index),
+                Err(e) => return Err(format!("deleting placeholder space {index}: {e}")),
+            }
+        }
+        Ok((removed, busy))
+    }
+}
+
+fn placeholder_plan(range: IdRange, domain: &str) -> Result<PlaceholderPlan, String> {
+    let range = cms::NumericIdRange::new(range.base, range.quantity).map_err(|e| e.to_string())?;
+    PlaceholderPlan::new(range, TMS_NAME_PREFIX, domain).map_err(|e| e.to_string())
 }
 
 type ParsedInput = (Endpoint, Credentials, TlsChoice, Option<String>, TlsMode);

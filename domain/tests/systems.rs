@@ -5,7 +5,7 @@
 use cms::MemoryTrace;
 use cms_sim::{Cluster, SimConfig};
 use domain::secret_box::SecretBox;
-use domain::store::{SqliteStore, Store, TicketFilter, TicketStore};
+use domain::store::{SqliteStore, Store, SystemStore, TicketFilter, TicketStore};
 use domain::system::Connectivity;
 use domain::systems::{AddSystemInput, SystemError, SystemService};
 use domain::ticket::{TicketKind, TicketState};
@@ -252,4 +252,177 @@ async fn a_pinned_certificate_is_trusted() {
         panic!("a bad PEM must be refused");
     };
     assert!(errors.for_field("pinned_pem").is_some());
+}
+
+async fn provisioned(f: &Fixture, id: domain::system::SystemId) -> domain::system::Provisioning {
+    for _ in 0..200 {
+        let p = f.service.provisioning(id).unwrap();
+        if p.state != domain::system::ProvisioningState::Running {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("provisioning did not finish");
+}
+
+#[tokio::test]
+async fn extended_settings_provision_the_exact_range_then_reprovision_safely() {
+    let f = fixture().await;
+    let urls = f.cluster.base_urls();
+    let added = f
+        .service
+        .add(input(&host(&urls[0]), "sim-password", "insecure"))
+        .await
+        .unwrap();
+
+    // Bad input: every field named, nothing saved.
+    let Err(SystemError::Invalid(errors)) = f
+        .service
+        .save_extended(added.id, "not a domain!", "0", "x")
+        .await
+    else {
+        panic!("expected field errors");
+    };
+    for field in ["domain", "base", "quantity"] {
+        assert!(errors.for_field(field).is_some(), "{field}: {errors}");
+    }
+    assert!(f.service.get(added.id).await.unwrap().extended.is_none());
+
+    let preview = f
+        .service
+        .preview_extended(added.id, "example.com", "1", "5")
+        .await
+        .unwrap();
+    assert_eq!(preview.describe(), "Create 5 placeholder space(s) (1–5).");
+    f.service
+        .save_extended(added.id, "Example.com", "1", "5")
+        .await
+        .unwrap();
+    let done = provisioned(&f, added.id).await;
+    assert_eq!(
+        done.state,
+        domain::system::ProvisioningState::Complete,
+        "{}",
+        done.message
+    );
+
+    let spaces = f.cluster.snapshot().spaces;
+    let mut placeholders: Vec<_> = spaces
+        .iter()
+        .filter(|s| s.name.starts_with("TMS_Scheduled_Meeting_"))
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.uri.clone(),
+                s.call_id.clone(),
+                s.non_member_access,
+            )
+        })
+        .collect();
+    placeholders.sort();
+    assert_eq!(placeholders.len(), 5);
+    for (i, (name, uri, call_id, non_members)) in placeholders.iter().enumerate() {
+        let n = (i + 1).to_string();
+        assert_eq!(name, &format!("TMS_Scheduled_Meeting_{n}"));
+        assert_eq!(uri.as_deref(), Some(n.as_str()));
+        assert_eq!(call_id.as_deref(), Some(n.as_str()));
+        assert!(!non_members);
+    }
+    assert!(
+        spaces.iter().any(|s| s.name == "Cool Bridge Space"),
+        "users' spaces untouched"
+    );
+    assert_eq!(f.store.placeholders(added.id).await.unwrap().len(), 5);
+    assert_eq!(
+        open_kinds(&f.store, added.id).await,
+        [TicketKind::BlankSystemName],
+        "Dial Number Configuration Error cleared"
+    );
+
+    // Shrink and move: 3..7 → creates 6,7; deletes 1,2 (none in use); keeps 3,4,5.
+    let plan = f
+        .service
+        .save_extended(added.id, "example.com", "3", "5")
+        .await
+        .unwrap();
+    assert_eq!(plan.created(), 2);
+    assert_eq!(plan.removed(), 2);
+    let done = provisioned(&f, added.id).await;
+    assert_eq!(
+        done.state,
+        domain::system::ProvisioningState::Complete,
+        "{}",
+        done.message
+    );
+    let mut names: Vec<_> = f
+        .cluster
+        .snapshot()
+        .spaces
+        .into_iter()
+        .filter(|s| s.name.starts_with("TMS_Scheduled_Meeting_"))
+        .map(|s| s.uri.unwrap_or_default().parse::<u64>().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, [3, 4, 5, 6, 7]);
+    let record = f.service.get(added.id).await.unwrap();
+    assert_eq!(
+        record.provisioned,
+        Some(domain::system::IdRange {
+            base: 3,
+            quantity: 5
+        })
+    );
+    assert_eq!(
+        f.store
+            .placeholders(added.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(i, _)| *i)
+            .collect::<Vec<_>>(),
+        [3, 4, 5, 6, 7]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_bulk_sync_raises_a_ticket_naming_the_reason() {
+    let f = fixture().await;
+    let urls = f.cluster.base_urls();
+    let added = f
+        .service
+        .add(input(&host(&urls[0]), "sim-password", "insecure"))
+        .await
+        .unwrap();
+    f.cluster.set_faults(cms_sim::Faults {
+        bulk_sync: cms_sim::BulkSyncFault::Fail(cms_sim::SyncStatus::FailedCoSpaceUriConflict),
+        ..Default::default()
+    });
+    f.service
+        .save_extended(added.id, "example.com", "1", "5")
+        .await
+        .unwrap();
+    let done = provisioned(&f, added.id).await;
+    assert_eq!(done.state, domain::system::ProvisioningState::Failed);
+    let tickets = f
+        .store
+        .tickets(&TicketFilter {
+            system: Some(added.id),
+            states: vec![TicketState::Open],
+        })
+        .await
+        .unwrap();
+    let failed = tickets
+        .iter()
+        .find(|t| t.kind == TicketKind::PlaceholderProvisioningFailed)
+        .expect("a ticket");
+    assert!(
+        failed.message.to_lowercase().contains("uri"),
+        "{}",
+        failed.message
+    );
+    assert!(
+        tickets
+            .iter()
+            .any(|t| t.kind == TicketKind::DialNumberConfigurationError)
+    );
 }

@@ -7,7 +7,9 @@ mod sqlite_systems;
 pub use sqlite::SqliteStore;
 
 use crate::password::PasswordHashString;
-use crate::system::{ClusterMember, Connectivity, SystemId, SystemSummary, TlsChoice};
+use crate::system::{
+    ClusterMember, Connectivity, ExtendedSettings, IdRange, SystemId, SystemSummary, TlsChoice,
+};
 use crate::ticket::{Ticket, TicketKind, TicketState};
 use crate::{Role, UserId, UserSummary, Username};
 
@@ -76,6 +78,8 @@ pub struct SystemRecord {
     pub call_profile_id: Option<String>,
     pub call_leg_profile_id: Option<String>,
     pub members: Vec<ClusterMember>,
+    pub extended: Option<ExtendedSettings>,
+    pub provisioned: Option<IdRange>,
 }
 
 /// What adding a system saves, all at once.
@@ -110,6 +114,28 @@ pub trait SystemStore: Send + Sync {
         name: &str,
         description: &str,
     ) -> Result<bool, StoreError>;
+    async fn set_extended_settings(
+        &self,
+        id: SystemId,
+        settings: &ExtendedSettings,
+    ) -> Result<bool, StoreError>;
+    async fn set_profiles(
+        &self,
+        id: SystemId,
+        call_profile: &str,
+        call_leg_profile: &str,
+    ) -> Result<(), StoreError>;
+    /// The placeholder spaces Bridgekeeper made on the system: index and coSpace id.
+    async fn placeholders(&self, id: SystemId) -> Result<Vec<(u64, String)>, StoreError>;
+    /// Records a provisioning's outcome in one transaction: the range now on the server, the
+    /// spaces created and the indexes whose spaces were deleted.
+    async fn record_provisioning(
+        &self,
+        id: SystemId,
+        provisioned: IdRange,
+        created: &[(u64, String)],
+        removed: &[u64],
+    ) -> Result<(), StoreError>;
 }
 
 /// Which tickets to list.

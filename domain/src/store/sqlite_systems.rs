@@ -4,7 +4,10 @@ use super::sqlite::db_err;
 use super::{
     NewSystem, SqliteStore, StoreError, SystemRecord, SystemStore, TicketFilter, TicketStore,
 };
-use crate::system::{ClusterMember, Connectivity, SYSTEM_TYPE, SystemId, SystemSummary, TlsChoice};
+use crate::system::{
+    ClusterMember, Connectivity, ExtendedSettings, IdRange, SYSTEM_TYPE, SystemId, SystemSummary,
+    TlsChoice,
+};
 use crate::ticket::{Ticket, TicketKind, TicketState};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -133,7 +136,8 @@ impl SystemStore for SqliteStore {
     async fn system(&self, id: SystemId) -> Result<Option<SystemRecord>, StoreError> {
         let Some(row) = sqlx::query(&format!(
             "SELECT {SUMMARY_COLUMNS}, s.username, s.password_sealed, s.tls_mode, s.pinned_pem, \
-             s.cluster_enabled, s.call_profile_id, s.call_leg_profile_id FROM systems s WHERE s.id = ?"
+             s.cluster_enabled, s.call_profile_id, s.call_leg_profile_id, s.sip_domain, s.id_base, \
+             s.id_quantity, s.provisioned_base, s.provisioned_quantity FROM systems s WHERE s.id = ?"
         ))
         .bind(id.0)
         .fetch_optional(self.pool())
@@ -159,6 +163,19 @@ impl SystemStore for SqliteStore {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         let tls: String = row.try_get("tls_mode").map_err(db_err)?;
+        let range = |base: &str, quantity: &str| -> Result<Option<IdRange>, StoreError> {
+            let base: Option<i64> = row.try_get(base).map_err(db_err)?;
+            let quantity: Option<i64> = row.try_get(quantity).map_err(db_err)?;
+            Ok(base.zip(quantity).map(|(base, quantity)| IdRange {
+                base: base as u64,
+                quantity: quantity as u64,
+            }))
+        };
+        let domain: Option<String> = row.try_get("sip_domain").map_err(db_err)?;
+        let extended = domain
+            .zip(range("id_base", "id_quantity")?)
+            .map(|(domain, range)| ExtendedSettings { domain, range });
+        let provisioned = range("provisioned_base", "provisioned_quantity")?;
         Ok(Some(SystemRecord {
             summary: summary_from_row(&row)?,
             username: row.try_get("username").map_err(db_err)?,
@@ -169,6 +186,8 @@ impl SystemStore for SqliteStore {
             call_profile_id: row.try_get("call_profile_id").map_err(db_err)?,
             call_leg_profile_id: row.try_get("call_leg_profile_id").map_err(db_err)?,
             members,
+            extended,
+            provisioned,
         }))
     }
 
@@ -204,6 +223,95 @@ impl SystemStore for SqliteStore {
             .await
             .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_extended_settings(
+        &self,
+        id: SystemId,
+        settings: &ExtendedSettings,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE systems SET sip_domain = ?, id_base = ?, id_quantity = ? WHERE id = ?",
+        )
+        .bind(&settings.domain)
+        .bind(settings.range.base as i64)
+        .bind(settings.range.quantity as i64)
+        .bind(id.0)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_profiles(
+        &self,
+        id: SystemId,
+        call_profile: &str,
+        call_leg_profile: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE systems SET call_profile_id = ?, call_leg_profile_id = ? WHERE id = ?")
+            .bind(call_profile)
+            .bind(call_leg_profile)
+            .bind(id.0)
+            .execute(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn placeholders(&self, id: SystemId) -> Result<Vec<(u64, String)>, StoreError> {
+        sqlx::query("SELECT idx, co_space_id FROM placeholders WHERE system_id = ? ORDER BY idx")
+            .bind(id.0)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>("idx").map_err(db_err)? as u64,
+                    r.try_get("co_space_id").map_err(db_err)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn record_provisioning(
+        &self,
+        id: SystemId,
+        provisioned: IdRange,
+        created: &[(u64, String)],
+        removed: &[u64],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        for index in removed {
+            sqlx::query("DELETE FROM placeholders WHERE system_id = ? AND idx = ?")
+                .bind(id.0)
+                .bind(*index as i64)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for (index, space) in created {
+            sqlx::query(
+                "INSERT OR REPLACE INTO placeholders (system_id, idx, co_space_id) VALUES (?, ?, ?)",
+            )
+            .bind(id.0)
+            .bind(*index as i64)
+            .bind(space)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        sqlx::query(
+            "UPDATE systems SET provisioned_base = ?, provisioned_quantity = ? WHERE id = ?",
+        )
+        .bind(provisioned.base as i64)
+        .bind(provisioned.quantity as i64)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
     }
 }
 
