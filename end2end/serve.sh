@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Starts the portal built by `cargo leptos build` on a fresh database with one user per role,
-# created through the real command line (`bridgekeeper user add`).
+# Starts the portal built by `cargo leptos build` on a fresh database, in demo mode (so a
+# simulated two-node CMS cluster runs beside it), with one user per role created through the real
+# command line (`bridgekeeper user add`): admin, sam (scheduler), hana (help desk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BRIDGEKEEPER_BIN:-target/debug/bridgekeeper}
 dir=target/e2e
 rm -rf "$dir" && mkdir -p "$dir"
 export BRIDGEKEEPER_DATABASE_URL="sqlite://$dir/e2e.db"
+export BRIDGEKEEPER_SECRET_KEY_FILE="$dir/secret.key"
 password=${E2E_PASSWORD:?E2E_PASSWORD must be set}
 for pair in admin:admin sam:scheduler hana:helpdesk; do
   echo "$password" | "$bin" user add --username "${pair%%:*}" --role "${pair##*:}"
 done
-exec "$bin" serve --listen "127.0.0.1:${E2E_PORT:?}" --site-root target/site
+exec "$bin" serve --demo --demo-cms-ports "${E2E_SIM_PORTS:-4543,4544}" \
+  --listen "127.0.0.1:${E2E_PORT:?}" --site-root target/site

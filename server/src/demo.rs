@@ -6,7 +6,7 @@ use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
 use domain::store::{SqliteStore, UserStore};
 use domain::users::UserService;
-use domain::{UserId, Username};
+use domain::Username;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use std::sync::Arc;
@@ -17,34 +17,36 @@ pub const DEMO_USERS: [(&str, Role); 3] = [
     ("helpdesk", Role::HelpDesk),
 ];
 
-/// Creates the demo users, or gives existing ones a fresh password. Returns (name, role, password).
-pub async fn ensure_demo_users(store: &SqliteStore) -> anyhow::Result<Vec<(String, Role, String)>> {
+/// Creates the demo users that do not exist yet. Returns (name, role, password) with the password
+/// only for users created now: a restart keeps whatever password a user has.
+pub async fn ensure_demo_users(
+    store: &SqliteStore,
+) -> anyhow::Result<Vec<(String, Role, Option<String>)>> {
     let users = UserService::new(
         Arc::new(store.clone()),
         PasswordPolicy::default(),
         LoginThrottle::default(),
     );
-    let mut created = Vec::new();
+    let mut listed = Vec::new();
     for (name, role) in DEMO_USERS {
-        let password: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(16)
-            .map(char::from)
-            .collect();
-        let existing = store.user_by_name(&Username::parse(name)?).await?;
-        match existing {
-            Some(record) => {
-                users
-                    .reset_password(record.summary.id, password.clone())
-                    .await?
-            }
-            None => {
-                let _: UserId = users.create(name, role.as_str(), password.clone()).await?;
-            }
-        }
-        created.push((name.to_string(), role, password));
+        let exists = store.user_by_name(&Username::parse(name)?).await?.is_some();
+        let password = if exists {
+            None
+        } else {
+            let password: String = rand::thread_rng()
+                .sample_iter(&Alphanumeric)
+                .take(16)
+                .map(char::from)
+                .collect();
+            users
+                .create(name, role.as_str(), password.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("creating demo user {name}: {e}"))?;
+            Some(password)
+        };
+        listed.push((name.to_string(), role, password));
     }
-    Ok(created)
+    Ok(listed)
 }
 
 /// The simulated CMS of demo mode: a two-node cluster over HTTPS with a self-signed certificate,
@@ -80,11 +82,14 @@ pub async fn start_cms(ports: &[u16]) -> anyhow::Result<(cms_sim::Cluster, DemoC
 }
 
 /// The banner printed once at start (to standard output, never to the log).
-pub fn banner(listen: &str, users: &[(String, Role, String)], cms: &DemoCluster) -> String {
+pub fn banner(listen: &str, users: &[(String, Role, Option<String>)], cms: &DemoCluster) -> String {
     let mut text = format!(
         "\nBridgekeeper demo is running at http://{listen}/\nDemo users (passwords are shown only now):\n"
     );
     for (name, role, password) in users {
+        let password = password
+            .as_deref()
+            .unwrap_or("(existing user: password unchanged)");
         text.push_str(&format!("  {name:<10} {:<14} {password}\n", role.label()));
     }
     text.push_str(&format!(

@@ -533,7 +533,7 @@ async fn demo_mode_runs_a_simulated_cluster_and_says_where_it_is() {
     };
     let admin = portal.login("root", PASSWORD).await;
     let html = portal
-        .get(Some(&admin), "/systems")
+        .get(Some(&admin), "/systems/add")
         .await
         .text()
         .await
@@ -682,4 +682,21 @@ async fn systems_are_added_named_and_their_tickets_acknowledged_per_role() {
             .contains("is part of a clustered call bridge")
     );
     cluster.shutdown().await;
+}
+
+#[tokio::test]
+async fn demo_users_are_created_once_and_keep_their_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&db_url(&dir)).await.unwrap();
+    let first = bridgekeeper::demo::ensure_demo_users(&store).await.unwrap();
+    assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|(_, _, password)| password.as_ref().is_some_and(|p| p.len() >= 12)));
+    let again = bridgekeeper::demo::ensure_demo_users(&store).await.unwrap();
+    assert!(again.iter().all(|(_, _, password)| password.is_none()));
+    let users = UserService::new(Arc::new(store), PasswordPolicy::default(), LoginThrottle::default());
+    let (name, _, password) = &first[0];
+    users
+        .authenticate(name, password.clone().unwrap(), "127.0.0.1".parse().unwrap())
+        .await
+        .expect("the first password still works");
 }
