@@ -1,6 +1,7 @@
 //! Bridgekeeper's domain: the model shared with the UI and, under `ssr`, the services and the store
 //! behind them.
 
+pub mod booking;
 pub mod role;
 pub mod system;
 pub mod ticket;
@@ -8,9 +9,13 @@ pub mod user;
 pub mod validation;
 
 #[cfg(feature = "ssr")]
+pub mod bookings;
+#[cfg(feature = "ssr")]
 pub mod login_throttle;
 #[cfg(feature = "ssr")]
 pub mod password;
+#[cfg(feature = "ssr")]
+pub mod scheduler;
 #[cfg(feature = "ssr")]
 pub mod secret_box;
 #[cfg(feature = "ssr")]
@@ -19,6 +24,8 @@ pub mod store;
 pub mod systems;
 #[cfg(feature = "ssr")]
 pub mod users;
+#[cfg(feature = "ssr")]
+pub mod zone;
 
 pub use role::{Permission, Role};
 pub use user::{UserId, UserSummary, Username};

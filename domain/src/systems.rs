@@ -368,6 +368,62 @@ impl SystemService {
     }
 }
 
+// --- For the scheduler engine (booking, issue 6) ---------------------------------------------
+impl SystemService {
+    /// A connector for running meetings: the primary first, then every other cluster member
+    /// the system told us about (same credentials and TLS trust), so a start fails over when the
+    /// primary does not answer.
+    pub fn scheduling_connector_for(&self, record: &SystemRecord) -> Result<Connector, SystemError> {
+        let primary = self.connector_for(record)?;
+        let endpoints = primary.endpoints();
+        let mut alternates: Vec<Endpoint> = Vec::new();
+        for member in &record.members {
+            let Some(endpoint) = member.address.as_deref().and_then(|a| Endpoint::parse(a).ok())
+            else {
+                continue;
+            };
+            if !endpoints.contains(&endpoint) && !alternates.contains(&endpoint) {
+                alternates.push(endpoint);
+            }
+        }
+        if alternates.is_empty() {
+            return Ok(primary);
+        }
+        let password = self
+            .secrets
+            .open(&record.password_sealed)
+            .map_err(|e| SystemError::Internal(e.to_string()))?;
+        let credentials = Credentials::new(&record.username, password);
+        let tls = match record.tls {
+            TlsChoice::Verify => TlsMode::VerifySystemRoots,
+            TlsChoice::Insecure => TlsMode::NoVerification,
+            TlsChoice::Pinned => TlsMode::PinnedCertificate(
+                PinnedCertificate::from_pem(record.pinned_pem.as_deref().unwrap_or_default())
+                    .map_err(|e| SystemError::Internal(format!("stored certificate: {e}")))?,
+            ),
+        };
+        let mut config = ConnectorConfig::new(Target {
+            endpoint: endpoints[0].clone(),
+            credentials: credentials.clone(),
+        });
+        config.alternates = alternates
+            .into_iter()
+            .map(|endpoint| Target {
+                endpoint,
+                credentials: credentials.clone(),
+            })
+            .collect();
+        config.tls = tls;
+        config.request_timeout = self.request_timeout;
+        config.retry = RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        };
+        Connector::new(config, self.trace.clone())
+            .map_err(|e| SystemError::Internal(e.to_string()))
+    }
+}
+
 fn lock(board: &ProgressBoard) -> std::sync::MutexGuard<'_, HashMap<SystemId, Provisioning>> {
     board
         .lock()

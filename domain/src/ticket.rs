@@ -12,6 +12,8 @@ pub enum TicketKind {
     CertificateNotTrusted,
     PlaceholderProvisioningFailed,
     AlternateUnreachable,
+    /// A booked meeting could not be placed, started or ended (one ticket per meeting).
+    MeetingFailed,
     Custom,
 }
 
@@ -30,7 +32,7 @@ pub enum TicketState {
 }
 
 impl TicketKind {
-    pub const ALL: [TicketKind; 8] = [
+    pub const ALL: [TicketKind; 9] = [
         TicketKind::BlankSystemName,
         TicketKind::DialNumberConfigurationError,
         TicketKind::ConnectionError,
@@ -38,6 +40,7 @@ impl TicketKind {
         TicketKind::CertificateNotTrusted,
         TicketKind::PlaceholderProvisioningFailed,
         TicketKind::AlternateUnreachable,
+        TicketKind::MeetingFailed,
         TicketKind::Custom,
     ];
 
@@ -50,6 +53,7 @@ impl TicketKind {
             TicketKind::CertificateNotTrusted => "certificate_not_trusted",
             TicketKind::PlaceholderProvisioningFailed => "placeholder_provisioning_failed",
             TicketKind::AlternateUnreachable => "alternate_unreachable",
+            TicketKind::MeetingFailed => "meeting_failed",
             TicketKind::Custom => "custom",
         }
     }
@@ -68,6 +72,7 @@ impl TicketKind {
             TicketKind::CertificateNotTrusted => "Certificate Not Trusted",
             TicketKind::PlaceholderProvisioningFailed => "Placeholder Provisioning Failed",
             TicketKind::AlternateUnreachable => "Alternate Unreachable",
+            TicketKind::MeetingFailed => "Meeting Failed",
             TicketKind::Custom => "Custom",
         }
     }
@@ -78,7 +83,8 @@ impl TicketKind {
             | TicketKind::AuthenticationFailure
             | TicketKind::CertificateNotTrusted => Severity::Critical,
             TicketKind::DialNumberConfigurationError
-            | TicketKind::PlaceholderProvisioningFailed => Severity::Major,
+            | TicketKind::PlaceholderProvisioningFailed
+            | TicketKind::MeetingFailed => Severity::Major,
             TicketKind::BlankSystemName | TicketKind::AlternateUnreachable | TicketKind::Custom => {
                 Severity::Warning
             }

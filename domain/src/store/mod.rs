@@ -1,9 +1,12 @@
 //! The store interface: every database access goes through [`Store`]. SQLite is the embedded
 //! default; another backend (PostgreSQL) is one more implementation beside it.
 
+pub mod bookings;
 mod sqlite;
+mod sqlite_bookings;
 mod sqlite_systems;
 
+pub use bookings::BookingStore;
 pub use sqlite::SqliteStore;
 
 use crate::password::PasswordHashString;
@@ -40,7 +43,9 @@ pub enum Guarded {
 
 /// Everything the portal keeps. One implementation per database backend.
 #[async_trait::async_trait]
-pub trait Store: UserStore + SystemStore + TicketStore + Send + Sync + 'static {
+pub trait Store:
+    UserStore + SystemStore + TicketStore + BookingStore + Send + Sync + 'static
+{
     /// Answers when the database does (the health check).
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -1,0 +1,384 @@
+//! Booked conferences and their meetings, as the booking pages and the scheduler engine see them:
+//! parsed input types (a value of these types is valid), meeting states, recurrence and the
+//! booking rules ([`rules`]).
+
+pub mod recurrence;
+pub mod rules;
+
+use crate::system::SystemId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use recurrence::{Frequency, MAX_OCCURRENCES, Recurrence, RecurrenceEnd, RecurrenceError};
+
+/// A booking: one conference, one meeting per occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConferenceId(pub i64);
+
+/// One occurrence of a conference, run on a system by the scheduler engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MeetingId(pub i64);
+
+/// What happens at the start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConferenceType {
+    /// The space opens and every participant is dialled.
+    AutomaticConnect,
+    /// The space opens; participants dial in.
+    NoConnect,
+    /// Capacity is held; nothing is started on the server.
+    Reservation,
+}
+
+impl ConferenceType {
+    pub const ALL: [ConferenceType; 3] = [
+        ConferenceType::AutomaticConnect,
+        ConferenceType::NoConnect,
+        ConferenceType::Reservation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConferenceType::AutomaticConnect => "automatic_connect",
+            ConferenceType::NoConnect => "no_connect",
+            ConferenceType::Reservation => "reservation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ConferenceType::AutomaticConnect => "Automatic Connect",
+            ConferenceType::NoConnect => "No Connect",
+            ConferenceType::Reservation => "Reservation",
+        }
+    }
+
+    /// Whether the engine opens a space on the server for it.
+    pub fn uses_the_server(self) -> bool {
+        self != ConferenceType::Reservation
+    }
+}
+
+/// A meeting's life: Pending → Starting → Ongoing → Ending → Finished, or Defective (could not
+/// be placed), Failed (with a reason and a ticket), Cancelled (by a user, before it started).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MeetingState {
+    Pending,
+    Starting,
+    Ongoing,
+    Ending,
+    Finished,
+    Defective,
+    Failed,
+    Cancelled,
+}
+
+impl MeetingState {
+    pub const ALL: [MeetingState; 8] = [
+        MeetingState::Pending,
+        MeetingState::Starting,
+        MeetingState::Ongoing,
+        MeetingState::Ending,
+        MeetingState::Finished,
+        MeetingState::Defective,
+        MeetingState::Failed,
+        MeetingState::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingState::Pending => "pending",
+            MeetingState::Starting => "starting",
+            MeetingState::Ongoing => "ongoing",
+            MeetingState::Ending => "ending",
+            MeetingState::Finished => "finished",
+            MeetingState::Defective => "defective",
+            MeetingState::Failed => "failed",
+            MeetingState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MeetingState::Pending => "Pending",
+            MeetingState::Starting => "Starting",
+            MeetingState::Ongoing => "Ongoing",
+            MeetingState::Ending => "Ending",
+            MeetingState::Finished => "Finished",
+            MeetingState::Defective => "Defective",
+            MeetingState::Failed => "Failed",
+            MeetingState::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            MeetingState::Finished
+                | MeetingState::Defective
+                | MeetingState::Failed
+                | MeetingState::Cancelled
+        )
+    }
+
+    /// Holds one of its system's placeholders (or the capacity of one) now or later.
+    pub fn holds_capacity(self) -> bool {
+        !self.is_final()
+    }
+
+    /// Running on the server: extend and end apply, booking edits do not (but the title's).
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            MeetingState::Starting | MeetingState::Ongoing | MeetingState::Ending
+        )
+    }
+}
+
+impl fmt::Display for MeetingState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A conference title: 1–200 characters, no control characters, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Title(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidTitle {
+    #[error("is required")]
+    Empty,
+    #[error("must be at most 200 characters long")]
+    TooLong,
+    #[error("must not contain control characters")]
+    Control,
+}
+
+impl Title {
+    pub fn parse(text: &str) -> Result<Title, InvalidTitle> {
+        let text = text.trim();
+        if text.is_empty() {
+            Err(InvalidTitle::Empty)
+        } else if text.chars().count() > 200 {
+            Err(InvalidTitle::TooLong)
+        } else if text.chars().any(char::is_control) {
+            Err(InvalidTitle::Control)
+        } else {
+            Ok(Title(text.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Title {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A participant to dial: `user@host` (an optional `sip:` is dropped, the host lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SipUri(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{0}\" is not a SIP URI (user@domain)")]
+pub struct InvalidSipUri(pub String);
+
+impl SipUri {
+    pub fn parse(text: &str) -> Result<SipUri, InvalidSipUri> {
+        let trimmed = text.trim();
+        let bare = trimmed
+            .strip_prefix("sip:")
+            .or_else(|| trimmed.strip_prefix("SIP:"))
+            .unwrap_or(trimmed);
+        let invalid = || InvalidSipUri(trimmed.to_string());
+        let (user, host) = bare.split_once('@').ok_or_else(invalid)?;
+        let user_ok = !user.is_empty()
+            && user.len() <= 128
+            && user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()&=+$,;?/%".contains(c));
+        let host = host.to_ascii_lowercase();
+        let host_ok = !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if user_ok && host_ok {
+            Ok(SipUri(format!("{user}@{host}")))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SipUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A meeting's numeric passcode (1–32 digits). Its `Debug` shows `*****`: it never reaches a log.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passcode(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be 1 to 32 digits")]
+pub struct InvalidPasscode;
+
+impl Passcode {
+    /// An empty text means no passcode.
+    pub fn parse_optional(text: &str) -> Result<Option<Passcode>, InvalidPasscode> {
+        let text = text.trim();
+        if text.is_empty() {
+            Ok(None)
+        } else if text.len() <= 32 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Some(Passcode(text.to_string())))
+        } else {
+            Err(InvalidPasscode)
+        }
+    }
+
+    /// The digits, for the confirmation page and the server; never for a log.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Passcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("*****")
+    }
+}
+
+/// How long meetings are, in whole minutes: 1 minute to 24 hours.
+pub const MAX_DURATION_MINUTES: i64 = 24 * 60;
+
+/// The global defaults of Administrative Tools → Conference Settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConferenceSettings {
+    /// The title a new booking starts with; the date is appended.
+    pub default_title: String,
+    pub default_duration_minutes: u32,
+    /// Meetings start this many minutes before their booked start.
+    pub start_early_minutes: u32,
+    /// The Extend button's step.
+    pub extend_step_minutes: u32,
+    /// Tried first when a booking leaves the system to Bridgekeeper.
+    pub preferred_system: Option<SystemId>,
+}
+
+impl Default for ConferenceSettings {
+    fn default() -> Self {
+        ConferenceSettings {
+            default_title: "Scheduled Meeting".into(),
+            default_duration_minutes: 60,
+            start_early_minutes: 0,
+            extend_step_minutes: 15,
+            preferred_system: None,
+        }
+    }
+}
+
+/// A meeting as lists, the calendar and the conference page show it. Times are RFC 3339 UTC,
+/// plus the same in the viewer's zone (`local_*`, `YYYY-MM-DDTHH:MM`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingView {
+    pub id: MeetingId,
+    pub conference: ConferenceId,
+    pub occurrence: u32,
+    pub title: String,
+    pub start: String,
+    pub end: String,
+    pub local_start: String,
+    pub local_end: String,
+    pub state: MeetingState,
+    pub system: SystemId,
+    pub system_name: String,
+    pub owner: String,
+    pub conference_type: ConferenceType,
+    /// The placeholder index while it holds one.
+    pub placeholder: Option<u64>,
+    pub failure: Option<String>,
+}
+
+/// One line of a meeting's history: a lifecycle step (before, after, failed) or a user's action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingEvent {
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// Who did it; `None` for the scheduler engine.
+    pub actor: Option<String>,
+    pub action: String,
+    pub outcome: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sip_uris_are_parsed() {
+        assert_eq!(
+            SipUri::parse(" sip:Desk.EX90@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "Desk.EX90@example.com"
+        );
+        for bad in [
+            "",
+            "desk",
+            "@example.com",
+            "desk@",
+            "a b@example.com",
+            "desk@ex..com",
+            "desk@-x.com",
+        ] {
+            assert!(SipUri::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passcodes_are_digits_and_never_shown() {
+        assert_eq!(Passcode::parse_optional("  "), Ok(None));
+        let p = Passcode::parse_optional("4711").unwrap().unwrap();
+        assert_eq!(p.expose(), "4711");
+        assert_eq!(format!("{p:?}"), "*****");
+        assert!(Passcode::parse_optional("12a").is_err());
+        assert!(Passcode::parse_optional(&"1".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn titles_and_states() {
+        assert_eq!(Title::parse("  "), Err(InvalidTitle::Empty));
+        assert!(Title::parse(&"x".repeat(201)).is_err());
+        for state in MeetingState::ALL {
+            assert_eq!(MeetingState::parse(state.as_str()), Some(state));
+        }
+        assert!(MeetingState::Ending.holds_capacity());
+        assert!(!MeetingState::Failed.holds_capacity());
+    }
+}

@@ -1,0 +1,962 @@
+//! The booking service: reads the booking form into valid types, applies every booking rule (in
+//! one place: [`BookingService::create`] and the placer it hands the store), and asks the
+//! scheduler engine to act on changes. Who may do what is decided here, with the caller's role.
+
+use crate::booking::recurrence::{parse_iso_date, parse_weekday};
+use crate::booking::rules::{Occupancy, Span};
+use crate::booking::{
+    ConferenceId, ConferenceSettings, ConferenceType, MAX_DURATION_MINUTES, MeetingEvent,
+    MeetingId, MeetingState, MeetingView, Passcode, Recurrence, RecurrenceEnd, SipUri, Title,
+};
+use crate::booking::{Frequency, MAX_OCCURRENCES};
+use crate::store::bookings::{
+    Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference,
+};
+use crate::store::{Store, StoreError};
+use crate::system::{Connectivity, SystemId};
+use crate::zone::{Zone, format_local, format_utc};
+use crate::{FieldErrors, Permission, Role, UserId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use time::{OffsetDateTime, PrimitiveDateTime, Time};
+use tokio::sync::Notify;
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error("no such meeting")]
+    NotFound,
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for BookingError {
+    fn from(e: StoreError) -> Self {
+        BookingError::Internal(e.to_string())
+    }
+}
+
+/// The booking form as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ConferenceInput {
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`.
+    pub start_time: String,
+    /// `HH:MM`; empty to use the duration.
+    pub end_time: String,
+    /// Minutes; used when there is no end time.
+    pub duration_minutes: String,
+    pub time_zone: String,
+    pub conference_type: String,
+    /// A system id, or `auto`.
+    pub system: String,
+    /// SIP URIs separated by commas, spaces or new lines.
+    pub participants: String,
+    pub passcode: String,
+    pub notes: String,
+    /// `none`, `daily`, `weekdays`, `weekly`, `monthly`.
+    pub repeat: String,
+    /// `mon` … `sun`, for weekly.
+    pub weekdays: Vec<String>,
+    /// `count` or `until`.
+    pub ends: String,
+    pub count: String,
+    pub until: String,
+}
+
+/// A saved booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booked {
+    pub conference: ConferenceId,
+    pub meetings: Vec<MeetingId>,
+    pub system: SystemId,
+    /// Things worth knowing that did not stop the booking (an unreachable system).
+    pub warnings: Vec<String>,
+}
+
+/// How participants join a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialIn {
+    /// The numeric call ID, once known (it is the placeholder's index, chosen at start).
+    pub call_id: Option<String>,
+    pub uri: Option<String>,
+    /// The range it will be one of, said before start: `1001–1020@example.com`.
+    pub range: Option<String>,
+    pub passcode: Option<String>,
+}
+
+/// Everything the conference page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConferencePage {
+    pub meeting: MeetingView,
+    pub zone: String,
+    pub notes: String,
+    pub recurrence: Option<String>,
+    pub participants: Vec<String>,
+    pub dial_in: DialIn,
+    pub events: Vec<MeetingEvent>,
+    /// The other occurrences of the series.
+    pub series: Vec<MeetingView>,
+    pub may_change: bool,
+    pub may_extend: bool,
+}
+
+/// Wakes the scheduler engine when bookings change.
+#[derive(Debug, Default)]
+pub struct EngineBell(Notify);
+
+impl EngineBell {
+    pub fn ring(&self) {
+        self.0.notify_one();
+    }
+
+    pub async fn wait(&self) {
+        self.0.notified().await
+    }
+}
+
+pub struct BookingService {
+    store: Arc<dyn Store>,
+    bell: Arc<EngineBell>,
+}
+
+/// How far ahead meetings may be booked.
+const MAX_DAYS_AHEAD: i64 = 3 * 366;
+
+impl BookingService {
+    pub fn new(store: Arc<dyn Store>, bell: Arc<EngineBell>) -> Self {
+        Self { store, bell }
+    }
+
+    pub async fn settings(&self) -> Result<ConferenceSettings, BookingError> {
+        Ok(self.store.conference_settings().await?)
+    }
+
+    /// Saves Conference Settings (administrators only).
+    pub async fn save_settings(
+        &self,
+        actor: &Actor,
+        settings: ConferenceSettings,
+    ) -> Result<(), BookingError> {
+        if !actor.role.can(Permission::Administer) {
+            return Err(BookingError::Forbidden(
+                "only administrators change conference settings",
+            ));
+        }
+        let mut errors = FieldErrors::default();
+        errors.check("default_title", Title::parse(&settings.default_title));
+        if !(1..=MAX_DURATION_MINUTES as u32).contains(&settings.default_duration_minutes) {
+            errors.add("default_duration_minutes", "must be 1 to 1440 minutes");
+        }
+        if settings.start_early_minutes > 60 {
+            errors.add("start_early_minutes", "must be 0 to 60 minutes");
+        }
+        if !(1..=240).contains(&settings.extend_step_minutes) {
+            errors.add("extend_step_minutes", "must be 1 to 240 minutes");
+        }
+        if let Some(system) = settings.preferred_system
+            && self.store.system(system).await?.is_none()
+        {
+            errors.add("preferred_system", "no such system");
+        }
+        errors.into_result().map_err(BookingError::Invalid)?;
+        self.store
+            .set_conference_settings(&settings, &actor.name)
+            .await?;
+        Ok(())
+    }
+
+    /// The title a new booking starts with: the default title and the date.
+    pub async fn default_title(&self, date: &str) -> Result<String, BookingError> {
+        Ok(format!("{} {date}", self.settings().await?.default_title))
+    }
+
+    /// Books a conference: every rule checked, every problem named by field, nothing saved on
+    /// error. Capacity and participants are checked in the transaction that saves.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        input: &ConferenceInput,
+        now: OffsetDateTime,
+    ) -> Result<Booked, BookingError> {
+        if !actor.role.can(Permission::Book) {
+            return Err(BookingError::Forbidden("booking needs the scheduler role"));
+        }
+        let settings = self.settings().await?;
+        let booking = parse_input(input, &settings)?;
+        self.book(actor, booking, now).await
+    }
+
+    /// Books an already parsed booking (the form's or a test's): the time rules, the system's,
+    /// then capacity and participants in the saving transaction.
+    pub async fn book(
+        &self,
+        actor: &Actor,
+        parsed: Booking,
+        now: OffsetDateTime,
+    ) -> Result<Booked, BookingError> {
+        if !actor.role.can(Permission::Book) {
+            return Err(BookingError::Forbidden("booking needs the scheduler role"));
+        }
+        let settings = self.settings().await?;
+        let Some(first) = parsed.spans.first().copied() else {
+            return Err(BookingError::Invalid(FieldErrors::single(
+                "date",
+                "no occurrence to book",
+            )));
+        };
+        if first.end() <= now {
+            return Err(BookingError::Invalid(FieldErrors::single(
+                "date",
+                "the meeting would be over already",
+            )));
+        } else if first.start() < now - time::Duration::minutes(1) {
+            return Err(BookingError::Invalid(FieldErrors::single(
+                "start_time",
+                "is in the past",
+            )));
+        } else if first.start() > now + time::Duration::days(MAX_DAYS_AHEAD) {
+            return Err(BookingError::Invalid(FieldErrors::single(
+                "date",
+                "is too far ahead",
+            )));
+        }
+        let systems = self.store.list_systems().await?;
+        let mut warnings = Vec::new();
+        let chosen = match parsed.system {
+            Some(id) => match systems.iter().find(|s| s.id == id) {
+                None => {
+                    return Err(BookingError::Invalid(FieldErrors::single(
+                        "system",
+                        "no such system",
+                    )));
+                }
+                Some(system) => {
+                    if system.connectivity != Connectivity::Reachable {
+                        warnings.push(format!(
+                            "{} was not reachable when last checked ({}); the meeting is booked \
+                             and will start if it answers by then",
+                            system.display_name(),
+                            system.connectivity.label()
+                        ));
+                    }
+                    Some(id)
+                }
+            },
+            None => None,
+        };
+        let mut candidates: Vec<SystemId> = Vec::new();
+        if let Some(preferred) = settings.preferred_system {
+            candidates.push(preferred);
+        }
+        candidates.extend(
+            systems
+                .iter()
+                .filter(|s| s.connectivity == Connectivity::Reachable)
+                .map(|s| s.id),
+        );
+        let spans = parsed.spans.clone();
+        let participants = parsed.participants.clone();
+        let place = move |occupancy: &Occupancy| -> Result<SystemId, FieldErrors> {
+            place(occupancy, chosen, &candidates, &spans, &participants)
+        };
+        let new = NewConference {
+            owner: actor.id,
+            owner_name: actor.name.clone(),
+            title: parsed.title,
+            conference_type: parsed.conference_type,
+            auto_system: chosen.is_none(),
+            zone: parsed.zone.name().to_string(),
+            passcode: parsed.passcode,
+            notes: parsed.notes,
+            recurrence: parsed.recurrence.as_ref().map(Recurrence::encode),
+            participants: parsed.participants,
+            occurrences: parsed.spans,
+        };
+        let (conference, meetings) = self
+            .store
+            .insert_conference(&new, &place)
+            .await?
+            .map_err(BookingError::Invalid)?;
+        let system = match self.store.meeting(meetings[0]).await? {
+            Some(m) => m.system,
+            None => return Err(BookingError::Internal("the booking vanished".into())),
+        };
+        self.bell.ring();
+        Ok(Booked {
+            conference,
+            meetings,
+            system,
+            warnings,
+        })
+    }
+
+    async fn record(&self, id: MeetingId) -> Result<MeetingRecord, BookingError> {
+        self.store.meeting(id).await?.ok_or(BookingError::NotFound)
+    }
+
+    fn may_change(actor: &Actor, meeting: &MeetingRecord) -> bool {
+        actor.role.can(Permission::Administer)
+            || (actor.role.can(Permission::Book) && meeting.owner == actor.id)
+    }
+
+    /// Extending or ending a live meeting: its owner, an administrator, or the help desk.
+    fn may_extend(actor: &Actor, meeting: &MeetingRecord) -> bool {
+        Self::may_change(actor, meeting)
+            || (actor.role.can(Permission::Monitor) && meeting.state.is_live())
+    }
+
+    fn changed(result: Changed) -> Result<(), BookingError> {
+        match result {
+            Changed::Done => Ok(()),
+            Changed::NotFound => Err(BookingError::NotFound),
+            Changed::NotAllowed(state) => Err(BookingError::Invalid(FieldErrors::single(
+                "state",
+                format!("not possible while the meeting is {}", state.label()),
+            ))),
+            Changed::Refused(errors) => Err(BookingError::Invalid(errors)),
+        }
+    }
+
+    /// Moves the end by `minutes` (capacity permitting); a running meeting is re-dressed.
+    pub async fn extend(
+        &self,
+        actor: &Actor,
+        id: MeetingId,
+        minutes: i64,
+    ) -> Result<(), BookingError> {
+        if !(1..=MAX_DURATION_MINUTES).contains(&minutes) {
+            return Err(BookingError::Invalid(FieldErrors::single(
+                "minutes",
+                "must be 1 to 1440 minutes",
+            )));
+        }
+        self.extend_by(actor, id, time::Duration::minutes(minutes))
+            .await
+    }
+
+    /// Moves the end by `by` (positive, capacity permitting).
+    pub async fn extend_by(
+        &self,
+        actor: &Actor,
+        id: MeetingId,
+        by: time::Duration,
+    ) -> Result<(), BookingError> {
+        let meeting = self.record(id).await?;
+        if !Self::may_extend(actor, &meeting) {
+            return Err(BookingError::Forbidden(
+                "only its owner, an administrator or the help desk extends a meeting",
+            ));
+        }
+        let minutes = by.whole_minutes();
+        let title =
+            Title::parse(&meeting.title).map_err(|e| BookingError::Internal(e.to_string()))?;
+        let end = meeting.span.end() + by;
+        let span = Span::new(meeting.span.start(), end).ok_or(BookingError::NotFound)?;
+        Self::changed(
+            self.store
+                .change_meeting(
+                    id,
+                    &title,
+                    span,
+                    &actor.name,
+                    &if minutes > 0 {
+                        format!("Extended by {minutes} min")
+                    } else {
+                        format!("Extended by {} s", by.whole_seconds())
+                    },
+                )
+                .await?,
+        )?;
+        self.bell.ring();
+        Ok(())
+    }
+
+    /// Ends a running meeting now (the engine puts the placeholder back at once).
+    pub async fn end_now(
+        &self,
+        actor: &Actor,
+        id: MeetingId,
+        now: OffsetDateTime,
+    ) -> Result<(), BookingError> {
+        let meeting = self.record(id).await?;
+        if !Self::may_extend(actor, &meeting) {
+            return Err(BookingError::Forbidden(
+                "only its owner, an administrator or the help desk ends a meeting",
+            ));
+        }
+        if !meeting.state.is_live() {
+            return Err(BookingError::Invalid(FieldErrors::single(
+                "state",
+                format!("the meeting is {}, not running", meeting.state.label()),
+            )));
+        }
+        let title =
+            Title::parse(&meeting.title).map_err(|e| BookingError::Internal(e.to_string()))?;
+        let end = now.max(meeting.span.start() + time::Duration::milliseconds(1));
+        let span = Span::new(meeting.span.start(), end).ok_or(BookingError::NotFound)?;
+        Self::changed(
+            self.store
+                .change_meeting(id, &title, span, &actor.name, "Ended now")
+                .await?,
+        )?;
+        self.bell.ring();
+        Ok(())
+    }
+
+    /// Cancels a meeting that has not started.
+    pub async fn cancel(&self, actor: &Actor, id: MeetingId) -> Result<(), BookingError> {
+        let meeting = self.record(id).await?;
+        if !Self::may_change(actor, &meeting) {
+            return Err(BookingError::Forbidden(
+                "only its owner or an administrator cancels a meeting",
+            ));
+        }
+        Self::changed(self.store.cancel_meeting(id, &actor.name).await?)?;
+        self.bell.ring();
+        Ok(())
+    }
+
+    /// Edits one occurrence: title, date and times (pending), or only the title (running).
+    pub async fn edit(
+        &self,
+        actor: &Actor,
+        id: MeetingId,
+        title: &str,
+        date: &str,
+        start_time: &str,
+        end_time: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), BookingError> {
+        let meeting = self.record(id).await?;
+        if !Self::may_change(actor, &meeting) {
+            return Err(BookingError::Forbidden(
+                "only its owner or an administrator edits a meeting",
+            ));
+        }
+        let conference = self
+            .store
+            .conference(meeting.conference)
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        let zone = Zone::parse(&conference.zone).unwrap_or_else(|_| Zone::utc());
+        let mut errors = FieldErrors::default();
+        let title = errors.check("title", Title::parse(title));
+        let span = if meeting.state == MeetingState::Pending {
+            let span = parse_span(&mut errors, &zone, date, start_time, end_time, "");
+            if let Some(span) = span
+                && span.start() < now
+            {
+                errors.add("start", "is in the past");
+            }
+            span
+        } else {
+            Some(meeting.span)
+        };
+        errors.into_result().map_err(BookingError::Invalid)?;
+        let (Some(title), Some(span)) = (title, span) else {
+            return Err(BookingError::Internal("unparsed edit".into()));
+        };
+        Self::changed(
+            self.store
+                .change_meeting(id, &title, span, &actor.name, "Edited")
+                .await?,
+        )?;
+        self.bell.ring();
+        Ok(())
+    }
+
+    /// Meetings for lists and the calendar, times also in the viewer's zone.
+    pub async fn list(
+        &self,
+        filter: &MeetingFilter,
+        zone: &Zone,
+    ) -> Result<Vec<MeetingView>, BookingError> {
+        Ok(self
+            .store
+            .meetings(filter)
+            .await?
+            .iter()
+            .map(|m| view(m, zone))
+            .collect())
+    }
+
+    /// The conference page of one meeting.
+    pub async fn page(
+        &self,
+        actor: &Actor,
+        id: MeetingId,
+        zone: &Zone,
+    ) -> Result<ConferencePage, BookingError> {
+        let meeting = self.record(id).await?;
+        let conference: ConferenceRecord = self
+            .store
+            .conference(meeting.conference)
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        let extended = self
+            .store
+            .system(meeting.system)
+            .await?
+            .and_then(|s| s.extended);
+        let dial_in = DialIn {
+            call_id: meeting.placeholder.as_ref().map(|(i, _)| i.to_string()),
+            uri: meeting
+                .placeholder
+                .as_ref()
+                .zip(extended.as_ref())
+                .map(|((i, _), e)| format!("{i}@{}", e.domain)),
+            range: extended
+                .as_ref()
+                .map(|e| format!("{}–{}@{}", e.range.base, e.range.last(), e.domain)),
+            passcode: conference.passcode.as_ref().map(|p| p.expose().to_string()),
+        };
+        let series = self
+            .list(
+                &MeetingFilter {
+                    conference: Some(meeting.conference),
+                    ..MeetingFilter::default()
+                },
+                zone,
+            )
+            .await?;
+        Ok(ConferencePage {
+            meeting: view(&meeting, zone),
+            zone: conference.zone,
+            notes: conference.notes,
+            recurrence: conference
+                .recurrence
+                .as_deref()
+                .and_then(|r| Recurrence::decode(r).ok())
+                .map(|r| r.to_string()),
+            participants: conference
+                .participants
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
+            dial_in,
+            events: self.store.events(id).await?,
+            series,
+            may_change: Self::may_change(actor, &meeting),
+            may_extend: Self::may_extend(actor, &meeting),
+        })
+    }
+}
+
+/// A meeting as the pages show it.
+pub fn view(m: &MeetingRecord, zone: &Zone) -> MeetingView {
+    MeetingView {
+        id: m.id,
+        conference: m.conference,
+        occurrence: m.occurrence,
+        title: m.title.clone(),
+        start: format_utc(m.span.start()),
+        end: format_utc(m.span.end()),
+        local_start: format_local(zone.local(m.span.start())),
+        local_end: format_local(zone.local(m.span.end())),
+        state: m.state,
+        system: m.system,
+        system_name: m.system_name.clone(),
+        owner: m.owner_name.clone(),
+        conference_type: m.conference_type,
+        placeholder: m.placeholder.as_ref().map(|(i, _)| *i),
+        failure: m.failure.clone(),
+    }
+}
+
+/// Which system takes the booking, on what is booked at the moment of saving: the chosen one
+/// if it has room, else (automatic) the first with room, the preferred one first. Participants
+/// already in an overlapping meeting are refused whatever the system.
+fn place(
+    occupancy: &Occupancy,
+    chosen: Option<SystemId>,
+    candidates: &[SystemId],
+    spans: &[Span],
+    participants: &[SipUri],
+) -> Result<SystemId, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let clashes = occupancy.double_booked(spans, participants);
+    if !clashes.is_empty() {
+        errors.add(
+            "participants",
+            format!(
+                "already in another meeting at that time: {}",
+                clashes
+                    .iter()
+                    .map(SipUri::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    let system = match chosen {
+        Some(system) => match occupancy.first_over_capacity(system, spans) {
+            None => Some(system),
+            Some(at) => {
+                let capacity = occupancy.capacity.get(&system).copied().unwrap_or(0);
+                errors.add(
+                    "system",
+                    if capacity == 0 {
+                        "the system has no placeholder spaces (set its Extended Settings)".to_string()
+                    } else {
+                        format!(
+                            "the system already runs {capacity} meeting(s) at once at {} (all its placeholders)",
+                            format_utc(spans[at].start())
+                        )
+                    },
+                );
+                None
+            }
+        },
+        None => {
+            let found = candidates
+                .iter()
+                .copied()
+                .find(|s| occupancy.first_over_capacity(*s, spans).is_none());
+            if found.is_none() {
+                errors.add("system", "no system has a free placeholder at that time");
+            }
+            found
+        }
+    };
+    match system {
+        Some(system) if errors.is_empty() => Ok(system),
+        _ => Err(errors),
+    }
+}
+
+/// A booking, parsed: only valid values. `spans` holds each occurrence (the first one first).
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub title: Title,
+    pub conference_type: ConferenceType,
+    /// `None`: the first system with room, the preferred one first.
+    pub system: Option<SystemId>,
+    pub zone: Zone,
+    pub participants: Vec<SipUri>,
+    pub passcode: Option<Passcode>,
+    pub notes: String,
+    pub recurrence: Option<Recurrence>,
+    pub spans: Vec<Span>,
+}
+
+fn parse_time(text: &str) -> Option<Time> {
+    let (h, m) = text.trim().split_once(':')?;
+    Time::from_hms(h.parse().ok()?, m.get(..2)?.parse().ok()?, 0).ok()
+}
+
+/// Start and end of one meeting from the form's date, times (or duration) in `zone`.
+fn parse_span(
+    errors: &mut FieldErrors,
+    zone: &Zone,
+    date: &str,
+    start_time: &str,
+    end_time: &str,
+    duration: &str,
+) -> Option<Span> {
+    let date = parse_iso_date(date);
+    if date.is_none() {
+        errors.add("date", "must be a date (YYYY-MM-DD)");
+    }
+    let start = parse_time(start_time);
+    if start.is_none() {
+        errors.add("start_time", "must be a time (HH:MM)");
+    }
+    let (date, start) = (date?, start?);
+    let start = zone.instant(PrimitiveDateTime::new(date, start));
+    let end = if end_time.trim().is_empty() {
+        match duration.trim().parse::<i64>() {
+            Ok(minutes) if (1..=MAX_DURATION_MINUTES).contains(&minutes) => {
+                Some(start + time::Duration::minutes(minutes))
+            }
+            _ => {
+                errors.add("duration_minutes", "must be 1 to 1440 minutes");
+                None
+            }
+        }
+    } else {
+        match parse_time(end_time) {
+            Some(end) => Some(zone.instant(PrimitiveDateTime::new(date, end))),
+            None => {
+                errors.add("end_time", "must be a time (HH:MM)");
+                None
+            }
+        }
+    }?;
+    match Span::new(start, end) {
+        Some(span) if end - start <= time::Duration::minutes(MAX_DURATION_MINUTES) => Some(span),
+        Some(_) => {
+            errors.add("end_time", "a meeting lasts at most 24 hours");
+            None
+        }
+        None => {
+            errors.add("end_time", "must be after the start");
+            None
+        }
+    }
+}
+
+fn parse_recurrence(errors: &mut FieldErrors, input: &ConferenceInput) -> Option<Recurrence> {
+    let frequency = match input.repeat.trim() {
+        "" | "none" => return None,
+        "daily" => Frequency::Daily,
+        "weekdays" => Frequency::Weekdays,
+        "monthly" => Frequency::Monthly,
+        "weekly" => {
+            let days: Option<Vec<_>> = input.weekdays.iter().map(|d| parse_weekday(d)).collect();
+            match days {
+                Some(days) => Frequency::Weekly(days),
+                None => {
+                    errors.add("weekdays", "unknown day of the week");
+                    return None;
+                }
+            }
+        }
+        _ => {
+            errors.add("repeat", "choose how the meeting repeats");
+            return None;
+        }
+    };
+    let end = match input.ends.trim() {
+        "until" => match parse_iso_date(&input.until) {
+            Some(date) => RecurrenceEnd::Until(date),
+            None => {
+                errors.add("until", "must be a date (YYYY-MM-DD)");
+                return None;
+            }
+        },
+        _ => match input.count.trim().parse::<u16>() {
+            Ok(n) if (1..=MAX_OCCURRENCES as u16).contains(&n) => RecurrenceEnd::Count(n),
+            _ => {
+                errors.add("count", format!("must be 1 to {MAX_OCCURRENCES}"));
+                return None;
+            }
+        },
+    };
+    Some(Recurrence { frequency, end })
+}
+
+fn parse_input(
+    input: &ConferenceInput,
+    settings: &ConferenceSettings,
+) -> Result<Booking, BookingError> {
+    let mut errors = FieldErrors::default();
+    let title = errors.check("title", Title::parse(&input.title));
+    let conference_type = ConferenceType::parse(input.conference_type.trim());
+    if conference_type.is_none() {
+        errors.add("conference_type", "choose a conference type");
+    }
+    let system = match input.system.trim() {
+        "" | "auto" => None,
+        id => match id.parse::<i64>() {
+            Ok(id) => Some(SystemId(id)),
+            Err(_) => {
+                errors.add("system", "choose a system or automatic");
+                None
+            }
+        },
+    };
+    let zone = errors.check("time_zone", Zone::parse(&input.time_zone));
+    let mut participants = Vec::new();
+    for text in input
+        .participants
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        match SipUri::parse(text) {
+            Ok(uri) if !participants.contains(&uri) => participants.push(uri),
+            Ok(_) => {}
+            Err(e) => errors.add("participants", e.to_string()),
+        }
+    }
+    if participants.len() > 100 {
+        errors.add("participants", "at most 100 participants");
+    }
+    let passcode = errors.check("passcode", Passcode::parse_optional(&input.passcode));
+    let notes = input.notes.trim().to_string();
+    if notes.chars().count() > 2000 {
+        errors.add("notes", "must be at most 2000 characters long");
+    }
+    let recurrence = parse_recurrence(&mut errors, input);
+    let duration = if input.duration_minutes.trim().is_empty() {
+        settings.default_duration_minutes.to_string()
+    } else {
+        input.duration_minutes.clone()
+    };
+    let mut spans = Vec::new();
+    if let Some(zone) = &zone
+        && let Some(first) = parse_span(
+            &mut errors,
+            zone,
+            &input.date,
+            &input.start_time,
+            &input.end_time,
+            &duration,
+        )
+    {
+        let length = first.end() - first.start();
+        let local_start = zone.local(first.start());
+        match &recurrence {
+            None => spans.push(first),
+            Some(r) => match r.dates(local_start.date()) {
+                Ok(dates) => {
+                    for date in dates {
+                        let start = zone.instant(PrimitiveDateTime::new(date, local_start.time()));
+                        if let Some(span) = Span::new(start, start + length) {
+                            spans.push(span);
+                        }
+                    }
+                }
+                Err(e) => errors.add("repeat", e.to_string()),
+            },
+        }
+    }
+    errors.into_result().map_err(BookingError::Invalid)?;
+    match (title, conference_type, zone, passcode) {
+        (Some(title), Some(conference_type), Some(zone), Some(passcode)) => Ok(Booking {
+            title,
+            conference_type,
+            system,
+            zone,
+            participants,
+            passcode,
+            notes,
+            recurrence,
+            spans,
+        }),
+        _ => Err(BookingError::Internal("unparsed booking".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn input() -> ConferenceInput {
+        ConferenceInput {
+            title: "Weekly sync".into(),
+            date: "2026-03-27".into(),
+            start_time: "09:00".into(),
+            end_time: "10:00".into(),
+            time_zone: "Europe/Madrid".into(),
+            conference_type: "automatic_connect".into(),
+            system: "auto".into(),
+            participants: "desk@example.com, sip:room@example.com".into(),
+            ..ConferenceInput::default()
+        }
+    }
+
+    #[test]
+    fn a_series_keeps_its_local_time_across_dst() {
+        let mut daily = input();
+        daily.repeat = "daily".into();
+        daily.count = "3".into();
+        let parsed = parse_input(&daily, &ConferenceSettings::default()).unwrap();
+        let starts: Vec<_> = parsed.spans.iter().map(|s| s.start()).collect();
+        // Madrid moves to summer time on Sunday 2026-03-29: 09:00 is 08:00 UTC, then 07:00 UTC.
+        assert_eq!(
+            starts,
+            [
+                datetime!(2026-03-27 08:00 UTC),
+                datetime!(2026-03-28 08:00 UTC),
+                datetime!(2026-03-29 07:00 UTC)
+            ]
+        );
+        assert!(
+            parsed
+                .spans
+                .iter()
+                .all(|s| s.end() - s.start() == time::Duration::hours(1))
+        );
+        assert_eq!(parsed.participants.len(), 2);
+    }
+
+    #[test]
+    fn every_field_is_checked_and_named() {
+        let bad = ConferenceInput {
+            title: " ".into(),
+            date: "2026-02-30".into(),
+            start_time: "25:00".into(),
+            time_zone: "Nowhere/Else".into(),
+            conference_type: "party".into(),
+            participants: "not-a-uri".into(),
+            passcode: "12ab".into(),
+            repeat: "weekly".into(),
+            weekdays: vec!["funday".into()],
+            ..ConferenceInput::default()
+        };
+        let Err(BookingError::Invalid(errors)) = parse_input(&bad, &ConferenceSettings::default())
+        else {
+            panic!("expected field errors");
+        };
+        for field in [
+            "title",
+            "conference_type",
+            "time_zone",
+            "participants",
+            "passcode",
+            "weekdays",
+        ] {
+            assert!(errors.for_field(field).is_some(), "{field}: {errors}");
+        }
+        let mut backwards = input();
+        backwards.end_time = "08:00".into();
+        let Err(BookingError::Invalid(errors)) =
+            parse_input(&backwards, &ConferenceSettings::default())
+        else {
+            panic!("expected field errors");
+        };
+        assert!(errors.for_field("end_time").is_some(), "{errors}");
+    }
+
+    #[test]
+    fn the_duration_applies_without_an_end_time() {
+        let mut i = input();
+        i.end_time.clear();
+        i.duration_minutes = "45".into();
+        let parsed = parse_input(&i, &ConferenceSettings::default()).unwrap();
+        assert_eq!(
+            parsed.spans[0].end() - parsed.spans[0].start(),
+            time::Duration::minutes(45)
+        );
+    }
+
+    #[test]
+    fn automatic_placement_prefers_and_skips_full_systems() {
+        let span = Span::new(
+            datetime!(2026-03-27 08:00 UTC),
+            datetime!(2026-03-27 09:00 UTC),
+        )
+        .unwrap();
+        let occupancy = Occupancy {
+            capacity: [(SystemId(1), 1), (SystemId(2), 1)].into(),
+            booked: vec![crate::booking::rules::Booked {
+                meeting: MeetingId(1),
+                system: SystemId(1),
+                span,
+                participants: vec![],
+            }],
+        };
+        let candidates = [SystemId(1), SystemId(2)];
+        assert_eq!(
+            place(&occupancy, None, &candidates, &[span], &[]),
+            Ok(SystemId(2))
+        );
+        let refused = place(&occupancy, Some(SystemId(1)), &candidates, &[span], &[]).unwrap_err();
+        assert!(refused.for_field("system").is_some());
+    }
+}

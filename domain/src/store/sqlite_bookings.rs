@@ -1,0 +1,676 @@
+//! Conferences, meetings and their history in SQLite. Writes that must see what is booked take
+//! the write lock first (`BEGIN IMMEDIATE`), so racing savers run one after the other.
+
+use super::bookings::{
+    BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference, Placer,
+    Step,
+};
+use super::sqlite::db_err;
+use super::{SqliteStore, StoreError};
+use crate::booking::rules::{Booked, Occupancy, Span};
+use crate::booking::{
+    ConferenceId, ConferenceSettings, ConferenceType, MeetingEvent, MeetingId, MeetingState,
+    Passcode, SipUri, Title,
+};
+use crate::system::SystemId;
+use crate::ticket::TicketKind;
+use crate::{FieldErrors, UserId};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+fn ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn from_ms(v: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Database(format!("unknown {what} `{value}` in the database"))
+}
+
+fn participants_of(text: Option<String>) -> Vec<SipUri> {
+    text.unwrap_or_default()
+        .split(' ')
+        .filter_map(|u| SipUri::parse(u).ok())
+        .collect()
+}
+
+const MEETING_COLUMNS: &str = "m.id, m.conference_id, m.occurrence, m.title, m.start_ms, m.end_ms, \
+     m.system_id, m.state, m.placeholder_idx, m.co_space_id, m.call_id, m.call_endpoint, \
+     m.dress_version, m.applied_dress, m.retry_at_ms, m.attempts, m.call_created_ms, m.failure, \
+     m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, \
+     COALESCE(NULLIF(s.name, ''), s.address) AS system_name, \
+     (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
+      WHERE p.conference_id = m.conference_id) AS participants";
+
+const MEETING_FROM: &str = " FROM meetings m JOIN conferences c ON c.id = m.conference_id \
+     JOIN systems s ON s.id = m.system_id";
+
+fn meeting_from_row(row: &SqliteRow) -> Result<MeetingRecord, StoreError> {
+    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(db_err);
+    let get_opt_i64 = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(db_err);
+    let get_opt_str = |name: &str| row.try_get::<Option<String>, _>(name).map_err(db_err);
+    let state: String = row.try_get("state").map_err(db_err)?;
+    let kind: String = row.try_get("conference_type").map_err(db_err)?;
+    let (start, end) = (from_ms(get_i64("start_ms")?), from_ms(get_i64("end_ms")?));
+    let placeholder = get_opt_i64("placeholder_idx")?
+        .zip(get_opt_str("co_space_id")?)
+        .map(|(i, s)| (i as u64, s));
+    Ok(MeetingRecord {
+        id: MeetingId(get_i64("id")?),
+        conference: ConferenceId(get_i64("conference_id")?),
+        occurrence: get_i64("occurrence")? as u32,
+        title: row.try_get("title").map_err(db_err)?,
+        span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
+        system: SystemId(get_i64("system_id")?),
+        system_name: row.try_get("system_name").map_err(db_err)?,
+        state: MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?,
+        placeholder,
+        call: get_opt_str("call_id")?.zip(get_opt_str("call_endpoint")?),
+        dress_version: get_i64("dress_version")?,
+        applied_dress: get_i64("applied_dress")?,
+        retry_at: get_opt_i64("retry_at_ms")?.map(from_ms),
+        attempts: get_i64("attempts")? as u32,
+        call_created: get_opt_i64("call_created_ms")?.map(from_ms),
+        failure: get_opt_str("failure")?,
+        ticket: get_opt_i64("ticket_id")?,
+        conference_type: ConferenceType::parse(&kind)
+            .ok_or_else(|| corrupt("conference type", &kind))?,
+        owner: UserId(get_i64("owner_id")?),
+        owner_name: row.try_get("owner_name").map_err(db_err)?,
+        passcode: get_opt_str("passcode")?
+            .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
+        participants: participants_of(get_opt_str("participants")?),
+    })
+}
+
+/// What holds capacity around `[from, to)`, read inside the caller's transaction.
+async fn occupancy(
+    tx: &mut Transaction<'static, Sqlite>,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    leave_out: &[MeetingId],
+) -> Result<Occupancy, StoreError> {
+    let capacity =
+        sqlx::query("SELECT system_id, COUNT(*) AS n FROM placeholders GROUP BY system_id")
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                Ok((
+                    SystemId(r.try_get("system_id").map_err(db_err)?),
+                    r.try_get::<i64, _>("n").map_err(db_err)? as usize,
+                ))
+            })
+            .collect::<Result<HashMap<_, _>, StoreError>>()?;
+    let rows = sqlx::query(
+        "SELECT m.id, m.system_id, m.start_ms, m.end_ms, \
+         (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
+          WHERE p.conference_id = m.conference_id) AS participants \
+         FROM meetings m WHERE m.state IN ('pending', 'starting', 'ongoing', 'ending') \
+         AND m.start_ms < ? AND m.end_ms > ?",
+    )
+    .bind(ms(to))
+    .bind(ms(from))
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    let mut booked = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = MeetingId(r.try_get("id").map_err(db_err)?);
+        if leave_out.contains(&id) {
+            continue;
+        }
+        let start = from_ms(r.try_get("start_ms").map_err(db_err)?);
+        let end = from_ms(r.try_get("end_ms").map_err(db_err)?);
+        booked.push(Booked {
+            meeting: id,
+            system: SystemId(r.try_get("system_id").map_err(db_err)?),
+            span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
+            participants: participants_of(r.try_get("participants").map_err(db_err)?),
+        });
+    }
+    Ok(Occupancy { capacity, booked })
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: MeetingId,
+    actor: Option<&str>,
+    action: &str,
+    outcome: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO meeting_events (meeting_id, at_ms, actor, action, outcome) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id.0)
+    .bind(ms(OffsetDateTime::now_utc()))
+    .bind(actor)
+    .bind(action)
+    .bind(outcome)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn immediate(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)
+    }
+}
+
+#[async_trait::async_trait]
+impl BookingStore for SqliteStore {
+    async fn conference_settings(&self) -> Result<ConferenceSettings, StoreError> {
+        let row = sqlx::query(
+            "SELECT default_title, default_duration_minutes, start_early_minutes, \
+             extend_step_minutes, preferred_system_id FROM conference_settings WHERE id = 1",
+        )
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(ConferenceSettings {
+            default_title: row.try_get("default_title").map_err(db_err)?,
+            default_duration_minutes: row
+                .try_get::<i64, _>("default_duration_minutes")
+                .map_err(db_err)? as u32,
+            start_early_minutes: row
+                .try_get::<i64, _>("start_early_minutes")
+                .map_err(db_err)? as u32,
+            extend_step_minutes: row
+                .try_get::<i64, _>("extend_step_minutes")
+                .map_err(db_err)? as u32,
+            preferred_system: row
+                .try_get::<Option<i64>, _>("preferred_system_id")
+                .map_err(db_err)?
+                .map(SystemId),
+        })
+    }
+
+    async fn set_conference_settings(
+        &self,
+        settings: &ConferenceSettings,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE conference_settings SET default_title = ?, default_duration_minutes = ?, \
+             start_early_minutes = ?, extend_step_minutes = ?, preferred_system_id = ?, \
+             changed_by = ? WHERE id = 1",
+        )
+        .bind(&settings.default_title)
+        .bind(settings.default_duration_minutes as i64)
+        .bind(settings.start_early_minutes as i64)
+        .bind(settings.extend_step_minutes as i64)
+        .bind(settings.preferred_system.map(|s| s.0))
+        .bind(by)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn insert_conference(
+        &self,
+        new: &NewConference,
+        place: &Placer<'_>,
+    ) -> Result<Result<(ConferenceId, Vec<MeetingId>), FieldErrors>, StoreError> {
+        let (Some(from), Some(to)) = (
+            new.occurrences.iter().map(Span::start).min(),
+            new.occurrences.iter().map(Span::end).max(),
+        ) else {
+            return Ok(Err(FieldErrors::single("start", "no occurrence to book")));
+        };
+        let mut tx = self.immediate().await?;
+        let occupancy = occupancy(&mut tx, from, to, &[]).await?;
+        let system = match place(&occupancy) {
+            Ok(system) => system,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let conference = sqlx::query(
+            "INSERT INTO conferences (owner_id, owner_name, conference_type, auto_system, \
+             time_zone, passcode, notes, recurrence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(new.owner.0)
+        .bind(&new.owner_name)
+        .bind(new.conference_type.as_str())
+        .bind(new.auto_system)
+        .bind(&new.zone)
+        .bind(new.passcode.as_ref().map(Passcode::expose))
+        .bind(&new.notes)
+        .bind(&new.recurrence)
+        .bind(ms(OffsetDateTime::now_utc()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .last_insert_rowid();
+        for (position, uri) in new.participants.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO conference_participants (conference_id, position, uri) VALUES (?, ?, ?)",
+            )
+            .bind(conference)
+            .bind(position as i64)
+            .bind(uri.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        let mut meetings = Vec::with_capacity(new.occurrences.len());
+        for (occurrence, span) in new.occurrences.iter().enumerate() {
+            let id = sqlx::query(
+                "INSERT INTO meetings (conference_id, occurrence, title, start_ms, end_ms, \
+                 system_id, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+            )
+            .bind(conference)
+            .bind(occurrence as i64 + 1)
+            .bind(new.title.as_str())
+            .bind(ms(span.start()))
+            .bind(ms(span.end()))
+            .bind(system.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .last_insert_rowid();
+            let id = MeetingId(id);
+            insert_event(&mut tx, id, Some(&new.owner_name), "Booked", "saved").await?;
+            meetings.push(id);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(Ok((ConferenceId(conference), meetings)))
+    }
+
+    async fn change_meeting(
+        &self,
+        id: MeetingId,
+        title: &Title,
+        span: Span,
+        by: &str,
+        action: &str,
+    ) -> Result<Changed, StoreError> {
+        let mut tx = self.immediate().await?;
+        let row = sqlx::query("SELECT state, system_id, start_ms FROM meetings WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row else {
+            return Ok(Changed::NotFound);
+        };
+        let state: String = row.try_get("state").map_err(db_err)?;
+        let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
+        let system = SystemId(row.try_get("system_id").map_err(db_err)?);
+        let stored_start = from_ms(row.try_get("start_ms").map_err(db_err)?);
+        if state.is_final() || state == MeetingState::Ending {
+            return Ok(Changed::NotAllowed(state));
+        }
+        // A live meeting keeps its start.
+        let span = if state.is_live() {
+            match Span::new(stored_start, span.end()) {
+                Some(s) => s,
+                None => {
+                    return Ok(Changed::Refused(FieldErrors::single(
+                        "end",
+                        "must be after the start",
+                    )));
+                }
+            }
+        } else {
+            span
+        };
+        let occupancy = occupancy(&mut tx, span.start(), span.end(), &[id]).await?;
+        if occupancy.first_over_capacity(system, &[span]).is_some() {
+            return Ok(Changed::Refused(FieldErrors::single(
+                "end",
+                "the system has no free placeholder for that time",
+            )));
+        }
+        sqlx::query(
+            "UPDATE meetings SET title = ?, start_ms = ?, end_ms = ?, \
+             dress_version = dress_version + (CASE WHEN state IN ('starting', 'ongoing') THEN 1 ELSE 0 END) \
+             WHERE id = ?",
+        )
+        .bind(title.as_str())
+        .bind(ms(span.start()))
+        .bind(ms(span.end()))
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let outcome = format!(
+            "{} – {}",
+            crate::zone::format_utc(span.start()),
+            crate::zone::format_utc(span.end())
+        );
+        insert_event(&mut tx, id, Some(by), action, &outcome).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Changed::Done)
+    }
+
+    async fn cancel_meeting(&self, id: MeetingId, by: &str) -> Result<Changed, StoreError> {
+        let mut tx = self.immediate().await?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM meetings WHERE id = ?")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let Some(state) = state else {
+            return Ok(Changed::NotFound);
+        };
+        let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
+        if state != MeetingState::Pending {
+            return Ok(Changed::NotAllowed(state));
+        }
+        sqlx::query("UPDATE meetings SET state = 'cancelled' WHERE id = ?")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        insert_event(&mut tx, id, Some(by), "Cancelled", "done").await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Changed::Done)
+    }
+
+    async fn conference(&self, id: ConferenceId) -> Result<Option<ConferenceRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.*, (SELECT GROUP_CONCAT(p.uri, ' ') FROM \
+             (SELECT uri FROM conference_participants WHERE conference_id = c.id ORDER BY position) p) \
+             AS participants FROM conferences c WHERE c.id = ?",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row else { return Ok(None) };
+        let kind: String = row.try_get("conference_type").map_err(db_err)?;
+        Ok(Some(ConferenceRecord {
+            id,
+            owner: UserId(row.try_get("owner_id").map_err(db_err)?),
+            owner_name: row.try_get("owner_name").map_err(db_err)?,
+            conference_type: ConferenceType::parse(&kind)
+                .ok_or_else(|| corrupt("conference type", &kind))?,
+            auto_system: row.try_get("auto_system").map_err(db_err)?,
+            zone: row.try_get("time_zone").map_err(db_err)?,
+            passcode: row
+                .try_get::<Option<String>, _>("passcode")
+                .map_err(db_err)?
+                .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
+            notes: row.try_get("notes").map_err(db_err)?,
+            recurrence: row.try_get("recurrence").map_err(db_err)?,
+            participants: participants_of(row.try_get("participants").map_err(db_err)?),
+        }))
+    }
+
+    async fn meeting(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {MEETING_COLUMNS}{MEETING_FROM} WHERE m.id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(meeting_from_row)
+        .transpose()
+    }
+
+    async fn meetings(&self, filter: &MeetingFilter) -> Result<Vec<MeetingRecord>, StoreError> {
+        let mut sql = format!("SELECT {MEETING_COLUMNS}{MEETING_FROM} WHERE 1 = 1");
+        if filter.from.is_some() {
+            sql.push_str(" AND m.end_ms > ?");
+        }
+        if filter.to.is_some() {
+            sql.push_str(" AND m.start_ms < ?");
+        }
+        if filter.system.is_some() {
+            sql.push_str(" AND m.system_id = ?");
+        }
+        if filter.owner.is_some() {
+            sql.push_str(" AND c.owner_id = ?");
+        }
+        if filter.conference.is_some() {
+            sql.push_str(" AND m.conference_id = ?");
+        }
+        if !filter.states.is_empty() {
+            let marks = vec!["?"; filter.states.len()].join(", ");
+            sql.push_str(&format!(" AND m.state IN ({marks})"));
+        }
+        if filter.title_contains.is_some() {
+            sql.push_str(" AND instr(lower(m.title), lower(?)) > 0");
+        }
+        sql.push_str(" ORDER BY m.start_ms, m.id");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut query = sqlx::query(&sql);
+        if let Some(from) = filter.from {
+            query = query.bind(ms(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.bind(ms(to));
+        }
+        if let Some(system) = filter.system {
+            query = query.bind(system.0);
+        }
+        if let Some(owner) = filter.owner {
+            query = query.bind(owner.0);
+        }
+        if let Some(conference) = filter.conference {
+            query = query.bind(conference.0);
+        }
+        for state in &filter.states {
+            query = query.bind(state.as_str());
+        }
+        if let Some(title) = &filter.title_contains {
+            query = query.bind(title.clone());
+        }
+        query
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(meeting_from_row)
+            .collect()
+    }
+
+    async fn events(&self, id: MeetingId) -> Result<Vec<MeetingEvent>, StoreError> {
+        sqlx::query(
+            "SELECT at_ms, actor, action, outcome FROM meeting_events WHERE meeting_id = ? ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(MeetingEvent {
+                at: crate::zone::format_utc(from_ms(r.try_get("at_ms").map_err(db_err)?)),
+                actor: r.try_get("actor").map_err(db_err)?,
+                action: r.try_get("action").map_err(db_err)?,
+                outcome: r.try_get("outcome").map_err(db_err)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn due_meetings(
+        &self,
+        now: OffsetDateTime,
+        early: time::Duration,
+    ) -> Result<Vec<MeetingRecord>, StoreError> {
+        let now = ms(now);
+        sqlx::query(&format!(
+            "SELECT {MEETING_COLUMNS}{MEETING_FROM} WHERE \
+             (m.state = 'pending' AND m.start_ms - ? <= ?) \
+             OR (m.state IN ('starting', 'ending') AND COALESCE(m.retry_at_ms, 0) <= ?) \
+             OR (m.state = 'ongoing' AND COALESCE(m.retry_at_ms, 0) <= ? \
+                 AND (m.end_ms <= ? OR m.dress_version > m.applied_dress)) \
+             ORDER BY m.start_ms, m.id"
+        ))
+        .bind(early.whole_milliseconds() as i64)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(meeting_from_row)
+        .collect()
+    }
+
+    async fn next_due(&self, early: time::Duration) -> Result<Option<OffsetDateTime>, StoreError> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(t) FROM ( \
+             SELECT MIN(start_ms) - ? AS t FROM meetings WHERE state = 'pending' \
+             UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings WHERE state IN ('starting', 'ending') \
+             UNION ALL SELECT MIN(MAX(end_ms, COALESCE(retry_at_ms, 0))) FROM meetings WHERE state = 'ongoing')",
+        )
+        .bind(early.whole_milliseconds() as i64)
+        .fetch_one(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(next.map(from_ms))
+    }
+
+    async fn busy_placeholders(&self, system: SystemId) -> Result<Vec<u64>, StoreError> {
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT placeholder_idx FROM meetings WHERE system_id = ? AND placeholder_idx IS NOT NULL \
+             AND state IN ('starting', 'ongoing', 'ending')",
+        )
+        .bind(system.0)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(rows.into_iter().map(|i| i as u64).collect())
+    }
+
+    async fn record_step(
+        &self,
+        id: MeetingId,
+        expected: MeetingState,
+        step: &Step,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut sets: Vec<&str> = Vec::new();
+        if step.state.is_some() {
+            sets.push("state = ?");
+        }
+        if step.placeholder.is_some() {
+            sets.push("placeholder_idx = ?, co_space_id = ?");
+        }
+        if step.call.is_some() {
+            sets.push("call_id = ?, call_endpoint = ?");
+        }
+        if step.applied_dress.is_some() {
+            sets.push("applied_dress = ?");
+        }
+        if step.retry_at.is_some() {
+            sets.push("retry_at_ms = ?");
+        }
+        if step.attempts.is_some() {
+            sets.push("attempts = ?");
+        }
+        if step.call_created.is_some() {
+            sets.push("call_created_ms = ?");
+        }
+        if step.failure.is_some() {
+            sets.push("failure = ?");
+        }
+        if !sets.is_empty() {
+            let sql = format!(
+                "UPDATE meetings SET {} WHERE id = ? AND state = ?",
+                sets.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            if let Some(state) = step.state {
+                query = query.bind(state.as_str());
+            }
+            if let Some(placeholder) = &step.placeholder {
+                query = query
+                    .bind(placeholder.as_ref().map(|(i, _)| *i as i64))
+                    .bind(placeholder.as_ref().map(|(_, s)| s.clone()));
+            }
+            if let Some(call) = &step.call {
+                query = query
+                    .bind(call.as_ref().map(|(c, _)| c.clone()))
+                    .bind(call.as_ref().map(|(_, e)| e.clone()));
+            }
+            if let Some(applied) = step.applied_dress {
+                query = query.bind(applied);
+            }
+            if let Some(retry) = step.retry_at {
+                query = query.bind(retry.map(ms));
+            }
+            if let Some(attempts) = step.attempts {
+                query = query.bind(attempts as i64);
+            }
+            if let Some(created) = step.call_created {
+                query = query.bind(ms(created));
+            }
+            if let Some(failure) = &step.failure {
+                query = query.bind(failure.clone());
+            }
+            let done = match query
+                .bind(id.0)
+                .bind(expected.as_str())
+                .execute(&mut *tx)
+                .await
+            {
+                Ok(done) => done,
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                    return Err(StoreError::Conflict {
+                        what: "a live meeting in that placeholder".into(),
+                    });
+                }
+                Err(e) => return Err(db_err(e)),
+            };
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+        }
+        if let Some(message) = &step.ticket {
+            let kind = TicketKind::MeetingFailed;
+            let ticket = sqlx::query(
+                "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
+                 SELECT system_id, ?, ?, ?, 'open', ? FROM meetings WHERE id = ?",
+            )
+            .bind(kind.as_str())
+            .bind(kind.severity().as_str())
+            .bind(message)
+            .bind(crate::zone::format_utc(OffsetDateTime::now_utc()))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .last_insert_rowid();
+            sqlx::query("UPDATE meetings SET ticket_id = ? WHERE id = ?")
+                .bind(ticket)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        if let Some(event) = &step.event {
+            insert_event(
+                &mut tx,
+                id,
+                event.actor.as_deref(),
+                &event.action,
+                &event.outcome,
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+}
