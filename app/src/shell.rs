@@ -17,7 +17,7 @@ use domain::UserSummary;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -78,7 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/booking") view=BookingPage />
-                    <Route path=path!("/monitoring") view=MonitoringPage />
+                    // Rendered whole before it is sent, so its filters and forms work without JavaScript.
+                    <Route path=path!("/monitoring") view=MonitoringPage ssr=SsrMode::Async />
                     <Route path=path!("/systems") view=SystemsPage />
                     <Route path=path!("/systems/add") view=AddSystemPage />
                     <Route path=path!("/systems/:id") view=SystemPage />

@@ -39,3 +39,70 @@ pub fn FormMessage(error: Signal<Option<AppError>>) -> impl IntoView {
         })
     }
 }
+
+/// Counts an action's successful runs: a key for resources that must refresh after a change
+/// but not after a refusal, which would re-render (and empty) the form showing the error.
+pub fn successes<I, O>(action: ServerAction<I>) -> Memo<usize>
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Memo::new(move |previous: Option<&usize>| {
+        let count = previous.copied().unwrap_or(0);
+        match action.value().get() {
+            Some(Ok(_)) => action.version().get().max(count + 1),
+            _ => count,
+        }
+    })
+}
+
+/// A moment (RFC 3339) in the browser's time zone once the page has hydrated; until then, and
+/// without JavaScript, in UTC and labelled so.
+#[component]
+pub fn LocalTime(#[prop(into)] at: String) -> impl IntoView {
+    let shown = RwSignal::new(time_label::utc(&at));
+    let zone = RwSignal::new("UTC".to_string());
+    #[cfg(feature = "hydrate")]
+    {
+        let at = at.clone();
+        Effect::new(move |_| {
+            if let Some((local, offset)) = time_label::local(&at) {
+                shown.set(local);
+                zone.set(format!("Your time zone (UTC{offset})"));
+            }
+        });
+    }
+    view! { <time datetime=at title=zone>{shown}</time> }
+}
+
+mod time_label {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+
+    const SHOWN: &[time::format_description::BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
+    pub fn utc(at: &str) -> String {
+        OffsetDateTime::parse(at, &Rfc3339)
+            .ok()
+            .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(SHOWN).ok())
+            .map_or_else(|| at.to_string(), |t| format!("{t} UTC"))
+    }
+
+    /// The moment in the browser's offset from UTC at that moment, and the offset (`+05:30`).
+    #[cfg(feature = "hydrate")]
+    pub fn local(at: &str) -> Option<(String, String)> {
+        use leptos::wasm_bindgen::JsValue;
+        use leptos::web_sys::js_sys::Date;
+        let moment = OffsetDateTime::parse(at, &Rfc3339).ok()?;
+        // JavaScript gives UTC minus local time, in minutes.
+        let behind = Date::new(&JsValue::from_str(at)).get_timezone_offset();
+        let offset = time::UtcOffset::from_whole_seconds(-(behind * 60.0) as i32).ok()?;
+        let sign = format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+        Some((
+            moment.to_offset(offset).format(SHOWN).ok()?,
+            offset.format(sign).ok()?,
+        ))
+    }
+}

@@ -23,6 +23,8 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub mod systems;
 #[cfg(feature = "ssr")]
+pub mod tickets;
+#[cfg(feature = "ssr")]
 pub mod users;
 #[cfg(feature = "ssr")]
 pub mod zone;

@@ -117,6 +117,7 @@ impl SystemService {
             .tickets(&TicketFilter {
                 system: Some(id),
                 states: vec![TicketState::Open, TicketState::Acknowledged],
+                ..TicketFilter::default()
             })
             .await?;
         Ok(SystemDetail {
@@ -219,18 +220,6 @@ impl SystemService {
             ),
         };
         self.connector(endpoint, Credentials::new(&record.username, password), tls)
-    }
-
-    /// Acknowledges an open ticket in someone's name.
-    pub async fn acknowledge_ticket(&self, number: i64, by: &str) -> Result<(), SystemError> {
-        if self.store.acknowledge_ticket(number, by).await? {
-            Ok(())
-        } else {
-            Err(SystemError::Invalid(FieldErrors::single(
-                "number",
-                format!("ticket #{number} is not open"),
-            )))
-        }
     }
 
     /// Adds a system: parses the form, refuses an address already known (itself or as a member

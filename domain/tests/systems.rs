@@ -66,6 +66,7 @@ async fn open_kinds(store: &SqliteStore, id: domain::system::SystemId) -> Vec<Ti
         .tickets(&TicketFilter {
             system: Some(id),
             states: vec![TicketState::Open],
+            ..TicketFilter::default()
         })
         .await
         .unwrap()
@@ -408,6 +409,7 @@ async fn a_failed_bulk_sync_raises_a_ticket_naming_the_reason() {
         .tickets(&TicketFilter {
             system: Some(added.id),
             states: vec![TicketState::Open],
+            ..TicketFilter::default()
         })
         .await
         .unwrap();

@@ -14,6 +14,7 @@ use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
 use domain::store::{SqliteStore, Store};
 use domain::systems::SystemService;
+use domain::tickets::TicketService;
 use domain::users::UserService;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -125,6 +126,7 @@ async fn router(config: &ServerConfig, store: SqliteStore) -> anyhow::Result<Rou
             Arc::new(cms::NoTrace),
             std::time::Duration::from_secs(10),
         )),
+        tickets: Arc::new(TicketService::new(store.clone())),
         demo_cms: config.demo_cms.clone(),
     };
 

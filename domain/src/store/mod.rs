@@ -13,7 +13,7 @@ use crate::password::PasswordHashString;
 use crate::system::{
     ClusterMember, Connectivity, ExtendedSettings, IdRange, SystemId, SystemSummary, TlsChoice,
 };
-use crate::ticket::{Ticket, TicketKind, TicketState};
+use crate::ticket::{Severity, Ticket, TicketKind, TicketState};
 use crate::{Role, UserId, UserSummary, Username};
 
 #[derive(Debug, thiserror::Error)]
@@ -143,12 +143,17 @@ pub trait SystemStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-/// Which tickets to list.
+/// Which tickets to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
     pub system: Option<SystemId>,
     /// Only these states; empty = any.
     pub states: Vec<TicketState>,
+    pub kind: Option<TicketKind>,
+    pub severity: Option<Severity>,
+    /// At most this many (`None` = all), after skipping `offset`.
+    pub limit: Option<u32>,
+    pub offset: u64,
 }
 
 #[async_trait::async_trait]
@@ -163,8 +168,14 @@ pub trait TicketStore: Send + Sync {
     /// Closes the system's live tickets of that kind (the condition has cleared).
     async fn close_tickets(&self, system: SystemId, kind: TicketKind) -> Result<u64, StoreError>;
     async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
+    /// How many tickets match the filter, ignoring its limit and offset.
+    async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, StoreError>;
+    async fn ticket(&self, number: i64) -> Result<Option<Ticket>, StoreError>;
+    /// Closes a ticket that is not closed yet; false when there is none with that number.
+    async fn close_ticket(&self, number: i64) -> Result<bool, StoreError>;
     /// Acknowledges an open ticket; false when there is no open ticket with that number.
     async fn acknowledge_ticket(&self, number: i64, by: &str) -> Result<bool, StoreError>;
+    /// Opens a custom ticket in someone's name and returns its number.
     async fn add_custom_ticket(
         &self,
         system: Option<SystemId>,

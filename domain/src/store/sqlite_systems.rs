@@ -57,7 +57,48 @@ fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
         state: TicketState::parse(&state).ok_or_else(|| corrupt("ticket state", &state))?,
         raised_at: row.try_get("raised_at").map_err(db_err)?,
         acknowledged_by: row.try_get("acknowledged_by").map_err(db_err)?,
+        raised_by: row.try_get("raised_by").map_err(db_err)?,
     })
+}
+
+const TICKET_COLUMNS: &str =
+    "id, system_id, kind, severity, message, state, raised_at, acknowledged_by, raised_by";
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// The `WHERE` clause of a ticket filter; [`bind_ticket_filter`] binds its values in order.
+fn ticket_filter_sql(filter: &TicketFilter) -> String {
+    let mut sql = String::from(" WHERE 1 = 1");
+    if filter.system.is_some() {
+        sql.push_str(" AND system_id = ?");
+    }
+    if !filter.states.is_empty() {
+        let marks = vec!["?"; filter.states.len()].join(", ");
+        sql.push_str(&format!(" AND state IN ({marks})"));
+    }
+    if filter.kind.is_some() {
+        sql.push_str(" AND kind = ?");
+    }
+    if filter.severity.is_some() {
+        sql.push_str(" AND severity = ?");
+    }
+    sql
+}
+
+fn bind_ticket_filter<'q>(mut query: SqliteQuery<'q>, filter: &TicketFilter) -> SqliteQuery<'q> {
+    if let Some(system) = filter.system {
+        query = query.bind(system.0);
+    }
+    for state in &filter.states {
+        query = query.bind(state.as_str());
+    }
+    if let Some(kind) = filter.kind {
+        query = query.bind(kind.as_str());
+    }
+    if let Some(severity) = filter.severity {
+        query = query.bind(severity.as_str());
+    }
+    query
 }
 
 const RAISE: &str = "INSERT OR IGNORE INTO tickets (system_id, kind, severity, message, state, raised_at) \
@@ -350,32 +391,55 @@ impl TicketStore for SqliteStore {
     }
 
     async fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
-        let mut sql = String::from(
-            "SELECT id, system_id, kind, severity, message, state, raised_at, acknowledged_by \
-             FROM tickets WHERE 1 = 1",
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets{} ORDER BY id DESC LIMIT ? OFFSET ?",
+            ticket_filter_sql(filter)
         );
-        if filter.system.is_some() {
-            sql.push_str(" AND system_id = ?");
-        }
-        if !filter.states.is_empty() {
-            let marks = vec!["?"; filter.states.len()].join(", ");
-            sql.push_str(&format!(" AND state IN ({marks})"));
-        }
-        sql.push_str(" ORDER BY id DESC");
-        let mut query = sqlx::query(&sql);
-        if let Some(system) = filter.system {
-            query = query.bind(system.0);
-        }
-        for state in &filter.states {
-            query = query.bind(state.as_str());
-        }
-        query
+        // SQLite reads a negative LIMIT as "no limit".
+        let limit = filter.limit.map_or(-1, i64::from);
+        bind_ticket_filter(sqlx::query(&sql), filter)
+            .bind(limit)
+            .bind(i64::try_from(filter.offset).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
             .await
             .map_err(db_err)?
             .iter()
             .map(ticket_from_row)
             .collect()
+    }
+
+    async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM tickets{}", ticket_filter_sql(filter));
+        let row = bind_ticket_filter(sqlx::query(&sql), filter)
+            .fetch_one(self.pool())
+            .await
+            .map_err(db_err)?;
+        Ok(row.try_get::<i64, _>(0).map_err(db_err)? as u64)
+    }
+
+    async fn ticket(&self, number: i64) -> Result<Option<Ticket>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?"
+        ))
+        .bind(number)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(ticket_from_row)
+        .transpose()
+    }
+
+    async fn close_ticket(&self, number: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE tickets SET state = 'closed', closed_at = ? WHERE id = ? AND state <> 'closed'",
+        )
+        .bind(now())
+        .bind(number)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn acknowledge_ticket(&self, number: i64, by: &str) -> Result<bool, StoreError> {
@@ -397,12 +461,15 @@ impl TicketStore for SqliteStore {
         by: &str,
     ) -> Result<i64, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
-             VALUES (?, 'custom', 'warning', ?, 'open', ?)",
+            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at, raised_by) \
+             VALUES (?, ?, ?, ?, 'open', ?, ?)",
         )
         .bind(system.map(|s| s.0))
-        .bind(format!("{message} (added by {by})"))
+        .bind(TicketKind::Custom.as_str())
+        .bind(TicketKind::Custom.severity().as_str())
+        .bind(message)
         .bind(now())
+        .bind(by)
         .execute(self.pool())
         .await
         .map_err(db_err)?;

@@ -2,7 +2,8 @@
 
 use super::status_label;
 use crate::error::AppError;
-use crate::widgets::{FieldMessage, FormMessage, action_error};
+use crate::pages::monitoring::{AcknowledgeTicket, AddCustomTicket, CustomTicketForm};
+use crate::widgets::{FieldMessage, FormMessage, LocalTime, action_error, successes};
 use domain::system::SystemDetail;
 use domain::ticket::{Ticket, TicketState};
 use leptos::prelude::*;
@@ -34,16 +35,6 @@ pub async fn set_system_identity(
         .map_err(super::system_error)?;
     tracing::info!(by = %admin.username, system = id, "system settings saved");
     Ok(())
-}
-
-#[server(endpoint = "tickets/acknowledge")]
-pub async fn acknowledge_ticket(number: i64) -> Result<(), AppError> {
-    let user = crate::auth::require(domain::Permission::Monitor).await?;
-    crate::auth::context()?
-        .systems
-        .acknowledge_ticket(number, &user.username)
-        .await
-        .map_err(super::system_error)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -93,9 +84,18 @@ pub fn SystemPage() -> impl IntoView {
     };
     let identity = ServerAction::<SetSystemIdentity>::new();
     let acknowledge = ServerAction::<AcknowledgeTicket>::new();
+    let add_ticket = ServerAction::<AddCustomTicket>::new();
+    let added = successes(add_ticket);
     let detail = Resource::new(
-        move || (id(), identity.version().get(), acknowledge.version().get()),
-        |(id, _, _)| load_system(id),
+        move || {
+            (
+                id(),
+                identity.version().get(),
+                acknowledge.version().get(),
+                added.get(),
+            )
+        },
+        |(id, ..)| load_system(id),
     );
     view! {
         <Transition fallback=|| view! { <p>"Loading the system…"</p> }>
@@ -117,7 +117,7 @@ pub fn SystemPage() -> impl IntoView {
                             })
                             .collect_view();
                         let body = match tab() {
-                            Tab::Summary => view! { <Summary system=system.clone() acknowledge /> }.into_any(),
+                            Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket /> }.into_any(),
                             Tab::Settings => view! { <Settings system=system.clone() identity /> }.into_any(),
                             Tab::Clustering => view! { <Clustering system=system.clone() /> }.into_any(),
                         };
@@ -145,9 +145,20 @@ pub fn SystemPage() -> impl IntoView {
 }
 
 #[component]
-fn Summary(system: SystemDetail, acknowledge: ServerAction<AcknowledgeTicket>) -> impl IntoView {
+fn Summary(
+    system: SystemDetail,
+    acknowledge: ServerAction<AcknowledgeTicket>,
+    add_ticket: ServerAction<AddCustomTicket>,
+) -> impl IntoView {
     let error = action_error(acknowledge);
     let tickets = system.tickets.clone();
+    let id = system.summary.id;
+    let user = expect_context::<crate::shell::CurrentUser>().0;
+    let can_monitor = move || {
+        user.get()
+            .and_then(|u| u.ok().flatten())
+            .is_some_and(|u| u.role.can(domain::Permission::Monitor))
+    };
     view! {
         <section class="card">
             <h2>"Tickets"</h2>
@@ -162,6 +173,13 @@ fn Summary(system: SystemDetail, acknowledge: ServerAction<AcknowledgeTicket>) -
                 }
                     .into_any()
             }}
+            <Show when=can_monitor>
+                <details class="add-ticket">
+                    <summary>"▸ Add custom ticket"</summary>
+                    <CustomTicketForm action=add_ticket fixed=id />
+                </details>
+                <p><A href=format!("/monitoring?system={}", id.0)>"▸ Open in Ticketing Service"</A></p>
+            </Show>
             <p><A href=format!("/systems/{}?tab=settings", system.summary.id.0)>"▸ Edit settings"</A></p>
         </section>
         <section class="card">
@@ -188,7 +206,7 @@ fn TicketItem(ticket: Ticket, acknowledge: ServerAction<AcknowledgeTicket>) -> i
         <li class="ticket" data-ticket=ticket.kind.title()>
             <strong>{format!("#{} - {}", ticket.number, ticket.kind.title())}</strong>
             " "
-            <time class="muted" datetime=ticket.raised_at.clone()>{format!("({})", ticket.raised_at)}</time>
+            <span class="muted">"(" <LocalTime at=ticket.raised_at.clone() /> ")"</span>
             <br />
             {ticket.message.clone()}
             {(!open).then(|| {
