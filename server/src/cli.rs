@@ -49,7 +49,7 @@ pub struct ServeArgs {
     #[arg(long, env = "BRIDGEKEEPER_DEMO")]
     pub demo: bool,
     /// Demo mode: ports of the two simulated CMS call bridges started beside the portal.
-    #[arg(long, env = "BRIDGEKEEPER_DEMO_CMS_PORTS", value_delimiter = ',', num_args = 2, default_values_t = [4443, 4444])]
+    #[arg(long, env = "BRIDGEKEEPER_DEMO_CMS_PORTS", value_delimiter = ',', default_values_t = [4443, 4444])]
     pub demo_cms_ports: Vec<u16>,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "BRIDGEKEEPER_IDLE_TIMEOUT_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=10080))]

@@ -41,16 +41,18 @@ pub async fn set_system_identity(
 enum Tab {
     Summary,
     Settings,
+    Extended,
     Clustering,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Summary, Tab::Settings, Tab::Clustering];
+    const ALL: [Tab; 4] = [Tab::Summary, Tab::Settings, Tab::Extended, Tab::Clustering];
 
     fn label(self) -> &'static str {
         match self {
             Tab::Summary => "Summary",
             Tab::Settings => "Settings",
+            Tab::Extended => "Extended Settings",
             Tab::Clustering => "Clustering",
         }
     }
@@ -59,6 +61,7 @@ impl Tab {
         match self {
             Tab::Summary => "summary",
             Tab::Settings => "settings",
+            Tab::Extended => "extended",
             Tab::Clustering => "clustering",
         }
     }
@@ -119,6 +122,7 @@ pub fn SystemPage() -> impl IntoView {
                         let body = match tab() {
                             Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket /> }.into_any(),
                             Tab::Settings => view! { <Settings system=system.clone() identity /> }.into_any(),
+                            Tab::Extended => view! { <super::extended::ExtendedSettingsTab system=system.clone() /> }.into_any(),
                             Tab::Clustering => view! { <Clustering system=system.clone() /> }.into_any(),
                         };
                         view! {

@@ -2,6 +2,7 @@
 
 mod add;
 mod detail;
+mod extended;
 
 pub use add::AddSystemPage;
 pub use detail::SystemPage;
