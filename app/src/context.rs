@@ -11,6 +11,10 @@ pub struct AppContext {
     pub users: Arc<UserService>,
     pub systems: Arc<SystemService>,
     pub tickets: Arc<TicketService>,
+    /// Polls systems now (Test connection, Force Refresh); also runs in the background.
+    pub monitor: Arc<domain::monitoring::Monitor>,
+    /// Edit Settings, Ticket Filters, the Connection and Logs tabs.
+    pub settings: Arc<domain::system_settings::SettingsService>,
     /// In demo mode, the simulated CMS cluster running beside the portal.
     pub demo_cms: Option<DemoCluster>,
 }

@@ -83,7 +83,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 /// Replaces the value of every sensitive key by `*****`, in the three shapes CMS traffic has:
 /// form pairs `passcode=1234`, elements `<passcode>1234</passcode>`, attributes `secret="x"`.
 /// Empty values stay empty (an empty passcode means "cleared", which is no secret).
-pub(crate) fn mask_secrets(text: &str) -> String {
+pub fn mask_secrets(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;

@@ -4,6 +4,7 @@
 pub mod booking;
 pub mod role;
 pub mod system;
+pub mod system_status;
 pub mod ticket;
 pub mod user;
 pub mod validation;
@@ -13,6 +14,8 @@ pub mod bookings;
 #[cfg(feature = "ssr")]
 pub mod login_throttle;
 #[cfg(feature = "ssr")]
+pub mod monitoring;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod scheduler;
@@ -21,9 +24,13 @@ pub mod secret_box;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
+pub mod system_settings;
+#[cfg(feature = "ssr")]
 pub mod systems;
 #[cfg(feature = "ssr")]
 pub mod tickets;
+#[cfg(feature = "ssr")]
+pub mod trace_log;
 #[cfg(feature = "ssr")]
 pub mod users;
 #[cfg(feature = "ssr")]

@@ -219,7 +219,24 @@ impl SystemService {
                     .map_err(|e| SystemError::Internal(format!("stored certificate: {e}")))?,
             ),
         };
-        self.connector(endpoint, Credentials::new(&record.username, password), tls)
+        let mut config =
+            self.connector_config(endpoint, Credentials::new(&record.username, password), tls);
+        // Issue 5, failover: the Alternate IP, with its own credentials, is tried when the
+        // primary cannot be reached.
+        if let Some(alternate) = &record.alternate {
+            config.alternates.push(Target {
+                endpoint: Endpoint::parse(&alternate.address)
+                    .map_err(|e| SystemError::Internal(format!("stored alternate address: {e}")))?,
+                credentials: Credentials::new(
+                    &alternate.username,
+                    self.secrets
+                        .open(&alternate.password_sealed)
+                        .map_err(|e| SystemError::Internal(e.to_string()))?,
+                ),
+            });
+        }
+        Connector::new(config, self.trace.clone())
+            .map_err(|e| SystemError::Invalid(FieldErrors::single("tls", e.to_string())))
     }
 
     /// Adds a system: parses the form, refuses an address already known (itself or as a member
@@ -342,6 +359,19 @@ impl SystemService {
         credentials: Credentials,
         tls: TlsMode,
     ) -> Result<Connector, SystemError> {
+        Connector::new(
+            self.connector_config(endpoint, credentials, tls),
+            self.trace.clone(),
+        )
+        .map_err(|e| SystemError::Invalid(FieldErrors::single("tls", e.to_string())))
+    }
+
+    fn connector_config(
+        &self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        tls: TlsMode,
+    ) -> ConnectorConfig {
         let mut config = ConnectorConfig::new(Target {
             endpoint,
             credentials,
@@ -352,8 +382,7 @@ impl SystemService {
             max_attempts: 2,
             ..RetryPolicy::default()
         };
-        Connector::new(config, self.trace.clone())
-            .map_err(|e| SystemError::Invalid(FieldErrors::single("tls", e.to_string())))
+        config
     }
 }
 
@@ -735,7 +764,7 @@ async fn detect(cms: &Connector) -> Result<Detected, CmsError> {
 }
 
 /// How a failed detection shows: the system's connectivity and the ticket it raises.
-fn classify(error: &CmsError) -> (Connectivity, TicketKind) {
+pub(crate) fn classify(error: &CmsError) -> (Connectivity, TicketKind) {
     match error.kind {
         ErrorKind::Unauthorized => (
             Connectivity::AuthenticationFailed,

@@ -85,9 +85,29 @@ pub struct ServeArgs {
     /// (for example behind a TLS-terminating reverse proxy).
     #[arg(long, env = "BRIDGEKEEPER_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Seconds between two reads of every system's status (monitoring).
+    #[arg(long, env = "BRIDGEKEEPER_MONITOR_INTERVAL_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub monitor_interval_seconds: u64,
+    /// Systems monitoring polls at once, at most.
+    #[arg(long, env = "BRIDGEKEEPER_MONITOR_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub monitor_concurrency: u16,
+    /// Days the CMS API trace (each system's Logs tab) is kept.
+    #[arg(long, env = "BRIDGEKEEPER_TRACE_RETENTION_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub trace_retention_days: u32,
 }
 
 impl ServeArgs {
+    /// Monitoring and API trace retention.
+    pub fn background(&self) -> crate::background::Background {
+        crate::background::Background {
+            monitor_interval: std::time::Duration::from_secs(self.monitor_interval_seconds),
+            monitor_concurrency: usize::from(self.monitor_concurrency),
+            trace_retention: std::time::Duration::from_secs(
+                u64::from(self.trace_retention_days) * 86_400,
+            ),
+        }
+    }
+
     pub fn config(&self) -> anyhow::Result<ServerConfig> {
         let secrets = match &self.secret_key {
             Some(key) => SecretBox::from_base64(key)?,
@@ -146,6 +166,9 @@ mod tests {
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.password_policy.min_length, 12);
         assert!(!config.secure_cookies);
+        let background = args.background();
+        assert_eq!(background.monitor_interval.as_secs(), 60);
+        assert_eq!(background.trace_retention.as_secs(), 14 * 86_400);
     }
 
     #[test]

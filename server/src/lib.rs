@@ -1,6 +1,7 @@
 //! The `bridgekeeper` server: configuration, start-up, sessions, security layers and the router.
 //! `main.rs` is only the command line; tests start the same server in-process on a random port.
 
+pub mod background;
 pub mod cli;
 pub mod demo;
 mod security;
@@ -13,6 +14,7 @@ use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
 use domain::store::{SqliteStore, Store};
+use domain::system_settings::SettingsService;
 use domain::systems::SystemService;
 use domain::tickets::TicketService;
 use domain::users::UserService;
@@ -58,11 +60,13 @@ pub struct Running {
     pub addr: SocketAddr,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    background: background::Tasks,
 }
 
 impl Running {
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
+        self.background.abort_all();
         self.task.await.context("server task panicked")?
     }
 }
@@ -74,8 +78,19 @@ pub async fn start(
     store: SqliteStore,
     listener: TcpListener,
 ) -> anyhow::Result<Running> {
+    start_with(config, background::Background::default(), store, listener).await
+}
+
+/// [`start`], with monitoring and API trace retention as configured.
+pub async fn start_with(
+    config: ServerConfig,
+    background: background::Background,
+    store: SqliteStore,
+    listener: TcpListener,
+) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
-    let router = router(&config, store).await?;
+    let mut tasks = background::Tasks::default();
+    let router = router(&config, &background, &mut tasks, store).await?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(
@@ -92,10 +107,16 @@ pub async fn start(
         addr,
         shutdown,
         task,
+        background: tasks,
     })
 }
 
-async fn router(config: &ServerConfig, store: SqliteStore) -> anyhow::Result<Router> {
+async fn router(
+    config: &ServerConfig,
+    background: &background::Background,
+    tasks: &mut background::Tasks,
+    store: SqliteStore,
+) -> anyhow::Result<Router> {
     let sessions = tower_sessions_sqlx_store::SqliteStore::new(store.pool().clone());
     sessions
         .migrate()
@@ -114,17 +135,26 @@ async fn router(config: &ServerConfig, store: SqliteStore) -> anyhow::Result<Rou
         .with_expiry(Expiry::OnInactivity(config.idle_timeout));
 
     let store: Arc<dyn Store> = Arc::new(store);
+    let trace = background::start_trace_log(store.clone(), background, tasks);
+    let systems = Arc::new(SystemService::new(
+        store.clone(),
+        config.secrets.clone(),
+        trace,
+        std::time::Duration::from_secs(10),
+    ));
+    let monitor = background::start_monitor(store.clone(), systems.clone(), background, tasks);
     let context = AppContext {
         users: Arc::new(UserService::new(
             store.clone(),
             config.password_policy,
             LoginThrottle::new(config.throttle),
         )),
-        systems: Arc::new(SystemService::new(
+        systems: systems.clone(),
+        monitor,
+        settings: Arc::new(SettingsService::new(
             store.clone(),
             config.secrets.clone(),
-            Arc::new(cms::NoTrace),
-            std::time::Duration::from_secs(10),
+            systems,
         )),
         tickets: Arc::new(TicketService::new(store.clone())),
         demo_cms: config.demo_cms.clone(),

@@ -1,6 +1,6 @@
 use anyhow::Context as _;
 use bridgekeeper::cli::{Cli, Command, UserCommand};
-use bridgekeeper::{demo, open_store, start};
+use bridgekeeper::{demo, open_store, start_with};
 use clap::Parser;
 use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
@@ -57,7 +57,7 @@ async fn serve(args: bridgekeeper::cli::ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-    let running = start(config.clone(), store, listener).await?;
+    let running = start_with(config.clone(), args.background(), store, listener).await?;
     tracing::info!(addr = %running.addr, database = %config.database_url, "Bridgekeeper listening");
     if let Some((users, _, cms)) = &demo {
         println!("{}", demo::banner(&running.addr.to_string(), users, cms));

@@ -2,11 +2,16 @@
 //! default; another backend (PostgreSQL) is one more implementation beside it.
 
 pub mod bookings;
+mod monitoring;
 mod sqlite;
 mod sqlite_bookings;
+mod sqlite_monitoring;
 mod sqlite_systems;
 
 pub use bookings::BookingStore;
+pub use monitoring::{
+    AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
+};
 pub use sqlite::SqliteStore;
 
 use crate::password::PasswordHashString;
@@ -44,7 +49,7 @@ pub enum Guarded {
 /// Everything the portal keeps. One implementation per database backend.
 #[async_trait::async_trait]
 pub trait Store:
-    UserStore + SystemStore + TicketStore + BookingStore + Send + Sync + 'static
+    UserStore + SystemStore + TicketStore + BookingStore + MonitoringStore + Send + Sync + 'static
 {
     /// Answers when the database does (the health check).
     async fn ping(&self) -> Result<(), StoreError>;
@@ -85,6 +90,8 @@ pub struct SystemRecord {
     pub members: Vec<ClusterMember>,
     pub extended: Option<ExtendedSettings>,
     pub provisioned: Option<IdRange>,
+    /// The Alternate IP with its own credentials (Edit Settings → Network Settings).
+    pub alternate: Option<AlternateRecord>,
 }
 
 /// What adding a system saves, all at once.

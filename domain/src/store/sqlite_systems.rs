@@ -229,6 +229,7 @@ impl SystemStore for SqliteStore {
             members,
             extended,
             provisioned,
+            alternate: super::sqlite_monitoring::alternate_of(self.pool(), id).await?,
         }))
     }
 

@@ -1,9 +1,8 @@
-//! A system's page: header, Summary (tickets), Settings (name, description) and Clustering.
+//! A system's page: header, Summary (tickets, status), Settings, Clustering, Connection and Logs.
 
-use super::status_label;
 use crate::error::AppError;
 use crate::pages::monitoring::{AcknowledgeTicket, AddCustomTicket, CustomTicketForm};
-use crate::widgets::{FieldMessage, FormMessage, LocalTime, action_error, successes};
+use crate::widgets::{FormMessage, LocalTime, action_error, successes};
 use domain::system::SystemDetail;
 use domain::ticket::{Ticket, TicketState};
 use leptos::prelude::*;
@@ -43,10 +42,19 @@ enum Tab {
     Settings,
     Extended,
     Clustering,
+    Connection,
+    Logs,
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Summary, Tab::Settings, Tab::Extended, Tab::Clustering];
+    const ALL: [Tab; 6] = [
+        Tab::Summary,
+        Tab::Settings,
+        Tab::Extended,
+        Tab::Clustering,
+        Tab::Connection,
+        Tab::Logs,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -54,6 +62,8 @@ impl Tab {
             Tab::Settings => "Settings",
             Tab::Extended => "Extended Settings",
             Tab::Clustering => "Clustering",
+            Tab::Connection => "Connection",
+            Tab::Logs => "Logs",
         }
     }
 
@@ -63,6 +73,8 @@ impl Tab {
             Tab::Settings => "settings",
             Tab::Extended => "extended",
             Tab::Clustering => "clustering",
+            Tab::Connection => "connection",
+            Tab::Logs => "logs",
         }
     }
 }
@@ -85,7 +97,8 @@ pub fn SystemPage() -> impl IntoView {
             .find(|t| t.slug() == slug)
             .unwrap_or(Tab::Summary)
     };
-    let identity = ServerAction::<SetSystemIdentity>::new();
+    let settings_saved = ServerAction::<super::settings::SaveSystemSettings>::new();
+    let connection_saved = ServerAction::<super::connection::SaveConnection>::new();
     let acknowledge = ServerAction::<AcknowledgeTicket>::new();
     let add_ticket = ServerAction::<AddCustomTicket>::new();
     let added = successes(add_ticket);
@@ -93,7 +106,8 @@ pub fn SystemPage() -> impl IntoView {
         move || {
             (
                 id(),
-                identity.version().get(),
+                settings_saved.version().get(),
+                connection_saved.version().get(),
                 acknowledge.version().get(),
                 added.get(),
             )
@@ -121,9 +135,11 @@ pub fn SystemPage() -> impl IntoView {
                             .collect_view();
                         let body = match tab() {
                             Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket /> }.into_any(),
-                            Tab::Settings => view! { <Settings system=system.clone() identity /> }.into_any(),
+                            Tab::Settings => view! { <super::settings::SettingsTab id saved=settings_saved /> }.into_any(),
                             Tab::Extended => view! { <super::extended::ExtendedSettingsTab system=system.clone() /> }.into_any(),
-                            Tab::Clustering => view! { <Clustering system=system.clone() /> }.into_any(),
+                            Tab::Clustering => view! { <super::settings::ClusteringTab id /> }.into_any(),
+                            Tab::Connection => view! { <super::connection::ConnectionTab id saved=connection_saved /> }.into_any(),
+                            Tab::Logs => view! { <super::logs::LogsTab id /> }.into_any(),
                         };
                         view! {
                             <Title text=name.clone() />
@@ -131,7 +147,9 @@ pub fn SystemPage() -> impl IntoView {
                                 <h1>{name}</h1>
                                 <p class="muted">
                                     {system.summary.system_type.clone()} " · Status: "
-                                    <strong class="system-status">{status_label(system.summary.connectivity)}</strong>
+                                    <strong class="system-status">
+                                        <super::status::HeaderStatus id connectivity=system.summary.connectivity />
+                                    </strong>
                                     " · Address: " {system.summary.host().to_string()} " · Connectivity: "
                                     <span class="connectivity">{system.summary.connectivity.label()}</span>
                                 </p>
@@ -186,6 +204,7 @@ fn Summary(
             </Show>
             <p><A href=format!("/systems/{}?tab=settings", system.summary.id.0)>"▸ Edit settings"</A></p>
         </section>
+        <super::status::SystemStatusCard id=id.0 />
         <section class="card">
             <h2>"System"</h2>
             <dl class="facts">
@@ -229,88 +248,5 @@ fn TicketItem(ticket: Ticket, acknowledge: ServerAction<AcknowledgeTicket>) -> i
                 }
             })}
         </li>
-    }
-}
-
-#[component]
-fn Settings(system: SystemDetail, identity: ServerAction<SetSystemIdentity>) -> impl IntoView {
-    let error = action_error(identity);
-    let saved = move || matches!(identity.value().get(), Some(Ok(())));
-    view! {
-        <section class="card">
-            <h2 id="edit-settings">"Edit Settings — General"</h2>
-            <ActionForm action=identity attr:class="form grid" attr:aria-labelledby="edit-settings">
-                <input type="hidden" name="id" value=system.summary.id.0 />
-                <label for="name">"Name"</label>
-                <div>
-                    <input id="name" name="name" value=system.summary.name.clone() />
-                    <FieldMessage error field="name" />
-                </div>
-                <label for="description">"Description"</label>
-                <div>
-                    <input id="description" name="description" value=system.summary.description.clone() />
-                    <FieldMessage error field="description" />
-                </div>
-                <div class="actions">
-                    <FormMessage error />
-                    {move || saved().then(|| view! { <p class="notice" role="status">"Settings saved."</p> })}
-                    <button type="submit" class="primary">"Save"</button>
-                </div>
-            </ActionForm>
-        </section>
-    }
-}
-
-#[component]
-fn Clustering(system: SystemDetail) -> impl IntoView {
-    let primary_host = system.summary.host().to_string();
-    let primary_name = system.summary.display_name();
-    let rows = system
-        .members
-        .iter()
-        .map(|m| {
-            let address = m.address.clone().unwrap_or_default();
-            let host = address
-                .split_once("://")
-                .map(|(_, h)| h.to_string())
-                .unwrap_or(address.clone());
-            let is_primary = host == primary_host || host == primary_host.trim_end_matches(":443");
-            let shown = if is_primary {
-                primary_name.clone()
-            } else {
-                host.clone()
-            };
-            view! {
-                <tr>
-                    <td>{shown}</td>
-                    <td>{m.name.clone()}</td>
-                    <td>{address}</td>
-                    <td>{if is_primary { "✓" } else { "" }}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <section class="card">
-            <h2>"Clustering"</h2>
-            {if system.members.is_empty() {
-                view! { <p class="muted">"This system is not clustered."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="data">
-                        <thead>
-                            <tr>
-                                <th scope="col">"System Name"</th>
-                                <th scope="col">"Call bridge"</th>
-                                <th scope="col">"Address"</th>
-                                <th scope="col">"Primary"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                }
-                    .into_any()
-            }}
-        </section>
     }
 }

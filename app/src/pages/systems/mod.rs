@@ -1,8 +1,12 @@
 //! Systems: the Navigator (the list of meeting servers), Add Systems and each system's page.
 
 mod add;
+mod connection;
 mod detail;
 mod extended;
+mod logs;
+mod settings;
+mod status;
 
 pub use add::AddSystemPage;
 pub use detail::SystemPage;
