@@ -71,6 +71,58 @@ test('the help desk adds a custom ticket, acknowledges it and closes it', async 
   await expect(ticketRow(page, message)).toHaveAttribute('data-state', 'closed');
 });
 
+test('from a system page, the help desk adds a custom ticket and opens the Ticketing Service', async ({
+  page,
+}) => {
+  // Nothing answers on the discard port: the system is added despite warnings, with tickets.
+  const address = '127.0.0.1:9';
+  await signIn(page, 'admin');
+  const origin = new URL(page.url()).origin;
+  const added = await page.request.post('/api/systems/add', {
+    headers: { Origin: origin },
+    form: { address, username: 'admin', password: 'admin', tls: 'insecure' },
+    maxRedirects: 0,
+  });
+  expect(added.status(), await added.text()).toBeLessThan(400);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  await signIn(page, 'hana');
+  await page.goto('/systems');
+  await page.locator(`tr[data-system="${address}"]`).getByRole('link').click();
+  const name = `No Name (${address})`;
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+  const id = page.url().match(/\/systems\/(\d+)/)![1];
+  await hydrated(page);
+
+  await page.getByText('▸ Add custom ticket').click();
+  const form = page.getByRole('form', { name: 'Add custom ticket' });
+  const message = `Caller reports no audio (${Date.now()})`;
+  await form.getByLabel('Message').fill(message);
+  await form.getByRole('button', { name: 'Add ticket' }).click();
+  await expect(page.locator('[data-ticket="Custom"]').filter({ hasText: message })).toBeVisible();
+
+  await page.getByRole('link', { name: '▸ Open in Ticketing Service' }).click();
+  await expect(page).toHaveURL(new RegExp(`/monitoring\\?system=${id}$`));
+  const filters = page.getByRole('form', { name: 'Filter tickets' });
+  await expect(filters.getByLabel('System')).toHaveValue(id);
+  await expect(ticketRow(page, message)).toHaveAttribute('data-state', 'open');
+  const rows = page.locator('tr[data-ticket]');
+  expect(await rows.count()).toBeGreaterThanOrEqual(4);
+  for (const system of await rows.locator('td:nth-child(4)').allTextContents()) {
+    expect(system).toBe(name);
+  }
+
+  // An automatic ticket is acknowledged, never closed by hand.
+  const connection = rows.filter({ hasText: 'Connection Error' });
+  await expect(connection.getByRole('button', { name: /^Close ticket/ })).toHaveCount(0);
+  await connection.getByRole('button', { name: /^Acknowledge ticket/ }).click();
+  await expect(connection).toHaveAttribute('data-state', 'acknowledged');
+  await connection.getByRole('link', { name }).click();
+  await expect(page).toHaveURL(new RegExp(`/systems/${id}$`));
+  await expect(page.locator('[data-ticket="Connection Error"]')).toContainText('Acknowledged by hana');
+});
+
 test('a scheduler is refused the Ticketing Service and its server functions', async ({ page }) => {
   await signIn(page, 'sam');
   const response = await page.goto('/monitoring');

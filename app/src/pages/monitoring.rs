@@ -272,28 +272,31 @@ fn Filters(systems: Vec<SystemName>, params: Memo<Params>) -> impl IntoView {
         .collect_view();
     view! {
         <Form method="get" action="/monitoring" attr:class="filters" attr:aria-label="Filter tickets">
-            <label>
-                "System "
-                <select name="system">
+            <div>
+                <label for="filter-system">"System"</label>
+                <select id="filter-system" name="system">
                     <option value="">"Any system"</option>
                     {system_options}
                 </select>
-            </label>
-            <label>
-                "Type "
-                <select name="kind">
+            </div>
+            <div>
+                <label for="filter-kind">"Type"</label>
+                <select id="filter-kind" name="kind">
                     <option value="">"Any type"</option>
                     {kind_options}
                 </select>
-            </label>
-            <label>"State " <select name="state">{state_options}</select></label>
-            <label>
-                "Severity "
-                <select name="severity">
+            </div>
+            <div>
+                <label for="filter-state">"State"</label>
+                <select id="filter-state" name="state">{state_options}</select>
+            </div>
+            <div>
+                <label for="filter-severity">"Severity"</label>
+                <select id="filter-severity" name="severity">
                     <option value="">"Any severity"</option>
                     {severity_options}
                 </select>
-            </label>
+            </div>
             <button type="submit">"Filter"</button>
         </Form>
     }
@@ -390,7 +393,7 @@ fn TicketRow(
             <td>{ticket.kind.title()}</td>
             <td class=format!("severity {}", ticket.severity.as_str())>{ticket.severity.label()}</td>
             <td>{system}</td>
-            <td><LocalTime at=ticket.raised_at.clone() /></td>
+            <td class="time"><LocalTime at=ticket.raised_at.clone() /></td>
             <td class="message">{message}</td>
             <td>{ticket.state.label()}</td>
             <td>{ticket.acknowledged_by.clone().unwrap_or_default()}</td>
