@@ -67,18 +67,21 @@ pub(crate) fn status_label(connectivity: Connectivity) -> &'static str {
 pub fn SystemsPage() -> impl IntoView {
     let systems = Resource::new(|| (), |_| list_systems());
     let user = expect_context::<crate::shell::CurrentUser>().0;
-    let can_add = move || {
-        user.get()
-            .and_then(|u| u.ok().flatten())
-            .is_some_and(|u| u.role.can(domain::Permission::ManageSystems))
-    };
     view! {
         <Title text="Systems" />
         <div class="page-head">
             <h1>"Systems"</h1>
-            <Show when=can_add>
-                <A href="/systems/add" attr:class="button primary">"Add Systems"</A>
-            </Show>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let can_add = user
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(|u| u.role.can(domain::Permission::ManageSystems));
+                    can_add
+                        .then(|| view! { <A href="/systems/add" attr:class="button primary">"Add Systems"</A> })
+                })}
+            </Transition>
         </div>
         <Transition fallback=|| view! { <p>"Loading systems…"</p> }>
             {move || Suspend::new(async move {
