@@ -15,6 +15,8 @@ pub struct AppContext {
     pub monitor: Arc<domain::monitoring::Monitor>,
     /// Edit Settings, Ticket Filters, the Connection and Logs tabs.
     pub settings: Arc<domain::system_settings::SettingsService>,
+    /// Booking: conferences, their meetings and the rules (the scheduler engine runs them).
+    pub bookings: Arc<domain::bookings::BookingService>,
     /// In demo mode, the simulated CMS cluster running beside the portal.
     pub demo_cms: Option<DemoCluster>,
 }

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::navigation::areas_for;
 use crate::pages::{
     admin::AdminPage,
-    booking::BookingPage,
+    booking::{BookingPage, ConferenceListPage, MeetingPage, NewConferencePage},
     home::HomePage,
     login::LoginPage,
     monitoring::MonitoringPage,
@@ -78,6 +78,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/booking") view=BookingPage />
+                    <Route path=path!("/booking/new") view=NewConferencePage />
+                    <Route path=path!("/booking/conferences") view=ConferenceListPage />
+                    <Route path=path!("/booking/meetings/:id") view=MeetingPage />
                     // Rendered whole before it is sent, so its filters and forms work without JavaScript.
                     <Route path=path!("/monitoring") view=MonitoringPage ssr=SsrMode::Async />
                     <Route path=path!("/systems") view=SystemsPage />

@@ -336,6 +336,43 @@ pub struct MeetingEvent {
     pub outcome: String,
 }
 
+/// A saved booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booked {
+    pub conference: ConferenceId,
+    pub meetings: Vec<MeetingId>,
+    pub system: SystemId,
+    /// Things worth knowing that did not stop the booking (an unreachable system).
+    pub warnings: Vec<String>,
+}
+
+/// How participants join a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialIn {
+    /// The numeric call ID, once known (it is the placeholder's index, chosen at start).
+    pub call_id: Option<String>,
+    pub uri: Option<String>,
+    /// The range it will be one of, said before start: `1001–1020@example.com`.
+    pub range: Option<String>,
+    pub passcode: Option<String>,
+}
+
+/// Everything the conference page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConferencePage {
+    pub meeting: MeetingView,
+    pub zone: String,
+    pub notes: String,
+    pub recurrence: Option<String>,
+    pub participants: Vec<String>,
+    pub dial_in: DialIn,
+    pub events: Vec<MeetingEvent>,
+    /// The other occurrences of the series.
+    pub series: Vec<MeetingView>,
+    pub may_change: bool,
+    pub may_extend: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,11 +4,11 @@
 
 use crate::booking::recurrence::{parse_iso_date, parse_weekday};
 use crate::booking::rules::{Occupancy, Span};
+use crate::booking::{Booked, ConferencePage, DialIn, Frequency, MAX_OCCURRENCES};
 use crate::booking::{
-    ConferenceId, ConferenceSettings, ConferenceType, MAX_DURATION_MINUTES, MeetingEvent,
-    MeetingId, MeetingState, MeetingView, Passcode, Recurrence, RecurrenceEnd, SipUri, Title,
+    ConferenceSettings, ConferenceType, MAX_DURATION_MINUTES, MeetingId, MeetingState, MeetingView,
+    Passcode, Recurrence, RecurrenceEnd, SipUri, Title,
 };
-use crate::booking::{Frequency, MAX_OCCURRENCES};
 use crate::store::bookings::{
     Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference,
 };
@@ -75,43 +75,6 @@ pub struct ConferenceInput {
     pub ends: String,
     pub count: String,
     pub until: String,
-}
-
-/// A saved booking.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Booked {
-    pub conference: ConferenceId,
-    pub meetings: Vec<MeetingId>,
-    pub system: SystemId,
-    /// Things worth knowing that did not stop the booking (an unreachable system).
-    pub warnings: Vec<String>,
-}
-
-/// How participants join a meeting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DialIn {
-    /// The numeric call ID, once known (it is the placeholder's index, chosen at start).
-    pub call_id: Option<String>,
-    pub uri: Option<String>,
-    /// The range it will be one of, said before start: `1001–1020@example.com`.
-    pub range: Option<String>,
-    pub passcode: Option<String>,
-}
-
-/// Everything the conference page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConferencePage {
-    pub meeting: MeetingView,
-    pub zone: String,
-    pub notes: String,
-    pub recurrence: Option<String>,
-    pub participants: Vec<String>,
-    pub dial_in: DialIn,
-    pub events: Vec<MeetingEvent>,
-    /// The other occurrences of the series.
-    pub series: Vec<MeetingView>,
-    pub may_change: bool,
-    pub may_extend: bool,
 }
 
 /// Wakes the scheduler engine when bookings change.
@@ -435,10 +398,7 @@ impl BookingService {
         &self,
         actor: &Actor,
         id: MeetingId,
-        title: &str,
-        date: &str,
-        start_time: &str,
-        end_time: &str,
+        edit: &MeetingEdit,
         now: OffsetDateTime,
     ) -> Result<(), BookingError> {
         let meeting = self.record(id).await?;
@@ -454,9 +414,16 @@ impl BookingService {
             .ok_or(BookingError::NotFound)?;
         let zone = Zone::parse(&conference.zone).unwrap_or_else(|_| Zone::utc());
         let mut errors = FieldErrors::default();
-        let title = errors.check("title", Title::parse(title));
+        let title = errors.check("title", Title::parse(&edit.title));
         let span = if meeting.state == MeetingState::Pending {
-            let span = parse_span(&mut errors, &zone, date, start_time, end_time, "");
+            let span = parse_span(
+                &mut errors,
+                &zone,
+                &edit.date,
+                &edit.start_time,
+                &edit.end_time,
+                "",
+            );
             if let Some(span) = span
                 && span.start() < now
             {
@@ -636,6 +603,15 @@ fn place(
         Some(system) if errors.is_empty() => Ok(system),
         _ => Err(errors),
     }
+}
+
+/// A change of one occurrence, as typed (`date`, `start_time`, `end_time` only for a pending one).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MeetingEdit {
+    pub title: String,
+    pub date: String,
+    pub start_time: String,
+    pub end_time: String,
 }
 
 /// A booking, parsed: only valid values. `spans` holds each occurrence (the first one first).

@@ -83,6 +83,9 @@ struct Inner {
     config: SchedulerConfig,
     cache: Mutex<Cache>,
     learning: tokio::sync::Mutex<()>,
+    /// One claim at a time per system, so simultaneous starts take consecutive placeholders
+    /// instead of racing for the same lowest one.
+    claiming: Mutex<HashMap<SystemId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 pub struct Scheduler {
@@ -114,6 +117,7 @@ impl Scheduler {
                 config,
                 cache: Mutex::new(Cache::default()),
                 learning: tokio::sync::Mutex::new(()),
+                claiming: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -479,6 +483,14 @@ impl Inner {
             }
         };
         // Claim the lowest-numbered free placeholder; the store refuses one already held.
+        let turn = self
+            .claiming
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(meeting.system)
+            .or_default()
+            .clone();
+        let claimed_turn = turn.lock().await;
         for _ in 0..5 {
             let ours = self.store.placeholders(meeting.system).await?;
             let busy = self.store.busy_placeholders(meeting.system).await?;
@@ -515,6 +527,7 @@ impl Inner {
                 .await;
             match claimed {
                 Ok(true) => {
+                    drop(claimed_turn);
                     let meeting = MeetingRecord {
                         state: MeetingState::Starting,
                         placeholder: Some((index, co_space)),

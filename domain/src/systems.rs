@@ -388,25 +388,15 @@ impl SystemService {
 
 // --- For the scheduler engine (booking, issue 6) ---------------------------------------------
 impl SystemService {
-    /// A connector for running meetings: the primary first, then every other cluster member
-    /// the system told us about (same credentials and TLS trust), so a start fails over when the
-    /// primary does not answer.
-    pub fn scheduling_connector_for(&self, record: &SystemRecord) -> Result<Connector, SystemError> {
-        let primary = self.connector_for(record)?;
-        let endpoints = primary.endpoints();
-        let mut alternates: Vec<Endpoint> = Vec::new();
-        for member in &record.members {
-            let Some(endpoint) = member.address.as_deref().and_then(|a| Endpoint::parse(a).ok())
-            else {
-                continue;
-            };
-            if !endpoints.contains(&endpoint) && !alternates.contains(&endpoint) {
-                alternates.push(endpoint);
-            }
-        }
-        if alternates.is_empty() {
-            return Ok(primary);
-        }
+    /// A connector for running meetings: the primary first, then the Alternate IP (its own
+    /// credentials), then every other cluster member the system told us about (the primary's
+    /// credentials and TLS trust), so a start fails over when the primary does not answer.
+    pub fn scheduling_connector_for(
+        &self,
+        record: &SystemRecord,
+    ) -> Result<Connector, SystemError> {
+        let primary = Endpoint::parse(&record.summary.address)
+            .map_err(|e| SystemError::Internal(format!("stored address: {e}")))?;
         let password = self
             .secrets
             .open(&record.password_sealed)
@@ -420,27 +410,46 @@ impl SystemService {
                     .map_err(|e| SystemError::Internal(format!("stored certificate: {e}")))?,
             ),
         };
-        let mut config = ConnectorConfig::new(Target {
-            endpoint: endpoints[0].clone(),
-            credentials: credentials.clone(),
-        });
-        config.alternates = alternates
-            .into_iter()
-            .map(|endpoint| Target {
-                endpoint,
-                credentials: credentials.clone(),
-            })
-            .collect();
-        config.tls = tls;
-        config.request_timeout = self.request_timeout;
-        config.retry = RetryPolicy {
-            max_attempts: 2,
-            ..RetryPolicy::default()
-        };
-        Connector::new(config, self.trace.clone())
-            .map_err(|e| SystemError::Internal(e.to_string()))
+        let mut config = self.connector_config(primary.clone(), credentials.clone(), tls);
+        if let Some(alternate) = &record.alternate {
+            config.alternates.push(Target {
+                endpoint: Endpoint::parse(&alternate.address).map_err(|e| {
+                    SystemError::Internal(format!("stored alternate address: {e}"))
+                })?,
+                credentials: Credentials::new(
+                    &alternate.username,
+                    self.secrets
+                        .open(&alternate.password_sealed)
+                        .map_err(|e| SystemError::Internal(e.to_string()))?,
+                ),
+            });
+        }
+        for member in &record.members {
+            let Some(endpoint) = member
+                .address
+                .as_deref()
+                .and_then(|a| Endpoint::parse(a).ok())
+            else {
+                continue;
+            };
+            if endpoint != primary && config.alternates.iter().all(|t| t.endpoint != endpoint) {
+                config.alternates.push(Target {
+                    endpoint,
+                    credentials: credentials.clone(),
+                });
+            }
+        }
+        // Many meetings start on the minute: let their requests overlap.
+        config.max_in_flight = SCHEDULING_IN_FLIGHT;
+        Connector::new(config, self.trace.clone()).map_err(|e| SystemError::Internal(e.to_string()))
     }
 }
+
+/// Requests in flight at once per call bridge when meetings start together.
+const SCHEDULING_IN_FLIGHT: std::num::NonZeroUsize = match std::num::NonZeroUsize::new(16) {
+    Some(n) => n,
+    None => std::num::NonZeroUsize::MIN,
+};
 
 fn lock(board: &ProgressBoard) -> std::sync::MutexGuard<'_, HashMap<SystemId, Provisioning>> {
     board

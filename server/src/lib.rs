@@ -143,6 +143,12 @@ async fn router(
         std::time::Duration::from_secs(10),
     ));
     let monitor = background::start_monitor(store.clone(), systems.clone(), background, tasks);
+    // Booking, and the scheduler engine that runs every booked meeting (one task).
+    let bell = Arc::new(domain::bookings::EngineBell::default());
+    let bookings = Arc::new(domain::bookings::BookingService::new(
+        store.clone(),
+        bell.clone(),
+    ));
     let context = AppContext {
         users: Arc::new(UserService::new(
             store.clone(),
@@ -157,8 +163,17 @@ async fn router(
             systems,
         )),
         tickets: Arc::new(TicketService::new(store.clone())),
+        bookings,
         demo_cms: config.demo_cms.clone(),
     };
+    domain::scheduler::Scheduler::new(
+        store.clone(),
+        context.systems.clone(),
+        bell,
+        Arc::new(domain::scheduler::SystemClock),
+        domain::scheduler::SchedulerConfig::default(),
+    )
+    .spawn();
 
     let leptos_options = LeptosOptions::builder()
         .output_name("bridgekeeper")

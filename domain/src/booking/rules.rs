@@ -191,7 +191,7 @@ mod tests {
         let room = SipUri::parse("room@example.com").unwrap();
         assert_eq!(
             occupancy.double_booked(&[span(30, 40)], &[room.clone(), desk.clone()]),
-            [desk.clone()]
+            vec![desk.clone()]
         );
         assert!(occupancy.double_booked(&[span(60, 70)], &[desk]).is_empty());
     }

@@ -1,0 +1,260 @@
+//! A conference's page: details, state, dial-in information, participants, the lifecycle's
+//! history with each CMS step's outcome; Extend, End now, Cancel and a new title.
+
+use crate::error::AppError;
+use crate::widgets::{FormMessage, action_error};
+use domain::booking::{ConferencePage, MeetingState};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[server(endpoint = "bookings/conference")]
+pub async fn conference_details(id: i64, tz: String) -> Result<ConferencePage, AppError> {
+    let user = crate::auth::require(domain::Permission::ViewBookings).await?;
+    crate::auth::context()?
+        .bookings
+        .page(
+            &super::actor(&user),
+            domain::booking::MeetingId(id),
+            &super::zone(&tz),
+        )
+        .await
+        .map_err(super::booking_error)
+}
+
+/// Extending is for the owner, an administrator, or the help desk on a live meeting: the
+/// booking service decides.
+#[server(endpoint = "bookings/extend")]
+pub async fn extend_conference(id: i64, minutes: i64) -> Result<(), AppError> {
+    let user = crate::auth::require(domain::Permission::ViewBookings).await?;
+    crate::auth::context()?
+        .bookings
+        .extend(
+            &super::actor(&user),
+            domain::booking::MeetingId(id),
+            minutes,
+        )
+        .await
+        .map_err(super::booking_error)?;
+    tracing::info!(by = %user.username, meeting = id, minutes, "meeting extended");
+    Ok(())
+}
+
+#[server(endpoint = "bookings/end")]
+pub async fn end_conference(id: i64) -> Result<(), AppError> {
+    let user = crate::auth::require(domain::Permission::ViewBookings).await?;
+    crate::auth::context()?
+        .bookings
+        .end_now(
+            &super::actor(&user),
+            domain::booking::MeetingId(id),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(super::booking_error)?;
+    tracing::info!(by = %user.username, meeting = id, "meeting ended");
+    Ok(())
+}
+
+/// Edits one occurrence: title and times while pending, the title only while it runs.
+#[server(endpoint = "bookings/edit")]
+pub async fn edit_conference(
+    id: i64,
+    title: String,
+    date: String,
+    start_time: String,
+    end_time: String,
+) -> Result<(), AppError> {
+    let user = crate::auth::require(domain::Permission::Book).await?;
+    let edit = domain::bookings::MeetingEdit {
+        title,
+        date,
+        start_time,
+        end_time,
+    };
+    crate::auth::context()?
+        .bookings
+        .edit(
+            &super::actor(&user),
+            domain::booking::MeetingId(id),
+            &edit,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(super::booking_error)?;
+    tracing::info!(by = %user.username, meeting = id, "meeting edited");
+    Ok(())
+}
+
+#[server(endpoint = "bookings/cancel")]
+pub async fn cancel_conference(id: i64) -> Result<(), AppError> {
+    let user = crate::auth::require(domain::Permission::Book).await?;
+    crate::auth::context()?
+        .bookings
+        .cancel(&super::actor(&user), domain::booking::MeetingId(id))
+        .await
+        .map_err(super::booking_error)?;
+    tracing::info!(by = %user.username, meeting = id, "meeting cancelled");
+    Ok(())
+}
+
+#[component]
+pub fn MeetingPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let tz = move || query.read().get("tz").unwrap_or_default();
+    let extend = ServerAction::<ExtendConference>::new();
+    let end = ServerAction::<EndConference>::new();
+    let cancel = ServerAction::<CancelConference>::new();
+    let edit = ServerAction::<EditConference>::new();
+    let page = Resource::new(
+        move || {
+            (
+                id(),
+                tz(),
+                extend.version().get(),
+                end.version().get(),
+                cancel.version().get(),
+                edit.version().get(),
+            )
+        },
+        |(id, tz, ..)| conference_details(id, tz),
+    );
+    let errors = [
+        action_error(extend),
+        action_error(end),
+        action_error(cancel),
+    ];
+    let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    view! {
+        <Title text="Conference" />
+        <FormMessage error=error />
+        <Transition fallback=|| view! { <p>"Loading the conference…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <Details page extend end cancel edit /> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Details(
+    page: ConferencePage,
+    extend: ServerAction<ExtendConference>,
+    end: ServerAction<EndConference>,
+    cancel: ServerAction<CancelConference>,
+    edit: ServerAction<EditConference>,
+) -> impl IntoView {
+    let m = page.meeting.clone();
+    let id = m.id.0;
+    let live = m.state.is_live();
+    let pending = m.state == MeetingState::Pending;
+    let dial = page.dial_in.clone();
+    view! {
+        <h1>{m.title.clone()}</h1>
+        <p class=format!("state state-{}", m.state.as_str()) data-state=m.state.as_str()>
+            "State: " <strong>{m.state.label()}</strong>
+            {m.failure.clone().map(|f| format!(" — {f}"))}
+        </p>
+        <dl class="details">
+            <dt>"When"</dt><dd>{format!("{} – {} ({})", m.local_start.replace('T', " "), m.local_end.replace('T', " "), page.zone)}</dd>
+            <dt>"System"</dt><dd>{m.system_name.clone()}</dd>
+            <dt>"Type"</dt><dd>{m.conference_type.label()}</dd>
+            <dt>"Booked by"</dt><dd>{m.owner.clone()}</dd>
+            {page.recurrence.clone().map(|r| view! { <dt>"Repeats"</dt><dd>{r}</dd> })}
+            <dt>"Call ID"</dt><dd>{dial.call_id.clone().unwrap_or_else(|| format!("assigned at start ({})", dial.range.clone().unwrap_or_default()))}</dd>
+            <dt>"Video address"</dt><dd>{dial.uri.clone().unwrap_or_else(|| "assigned at start".into())}</dd>
+            <dt>"Passcode"</dt><dd>{dial.passcode.clone().unwrap_or_else(|| "none".into())}</dd>
+            <dt>"Notes"</dt><dd>{page.notes.clone()}</dd>
+        </dl>
+        <h2>"Participants"</h2>
+        <ul class="participants">
+            {page.participants.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}
+        </ul>
+        <div class="actions">
+            {(page.may_extend && (live || pending)).then(|| view! {
+                <ActionForm action=extend attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="minutes" value="15" />
+                    <button type="submit">"Extend +15"</button>
+                </ActionForm>
+                <ActionForm action=extend attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="minutes" value="30" />
+                    <button type="submit">"Extend +30"</button>
+                </ActionForm>
+                <ActionForm action=extend attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    <input name="minutes" type="number" min="1" max="1440" aria-label="Minutes to extend by" />
+                    <button type="submit">"Extend"</button>
+                </ActionForm>
+            })}
+            {(page.may_extend && live).then(|| view! {
+                <ActionForm action=end attr:class="inline" attr:onsubmit="return confirm('End this meeting now?')">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="danger">"End now"</button>
+                </ActionForm>
+            })}
+            {(page.may_change && pending).then(|| view! {
+                <ActionForm action=cancel attr:class="inline" attr:onsubmit="return confirm('Cancel this meeting?')">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="danger">"Cancel meeting"</button>
+                </ActionForm>
+            })}
+        </div>
+        {(page.may_change && (pending || live)).then(|| {
+            let (date, start) = m.local_start.split_once('T').map(|(d, t)| (d.to_string(), t.to_string())).unwrap_or_default();
+            let end_time = m.local_end.split_once('T').map(|(_, t)| t.to_string()).unwrap_or_default();
+            view! {
+                <details class="card">
+                    <summary>"Edit this occurrence"</summary>
+                    <ActionForm action=edit attr:class="form grid">
+                        <input type="hidden" name="id" value=id />
+                        <label for="edit-title">"Title"</label>
+                        <input id="edit-title" name="title" value=m.title.clone() required />
+                        <label for="edit-date">"Date"</label>
+                        <input id="edit-date" name="date" type="date" value=date disabled=!pending />
+                        <label for="edit-start">"Start"</label>
+                        <input id="edit-start" name="start_time" type="time" value=start disabled=!pending />
+                        <label for="edit-end">"End"</label>
+                        <input id="edit-end" name="end_time" type="time" value=end_time disabled=!pending />
+                        {(!pending).then_some(view! { <input type="hidden" name="date" value="" /><input type="hidden" name="start_time" value="" /><input type="hidden" name="end_time" value="" /> })}
+                        <div class="actions"><button type="submit">"Save"</button></div>
+                    </ActionForm>
+                </details>
+            }
+        })}
+        <h2>"History"</h2>
+        <table class="events">
+            <thead><tr><th>"When"</th><th>"Who"</th><th>"Step"</th><th>"Outcome"</th></tr></thead>
+            <tbody>
+                {page.events.iter().map(|e| view! {
+                    <tr>
+                        <td><time datetime=e.at.clone()>{e.at.replace('T', " ").replace('Z', " UTC")}</time></td>
+                        <td>{e.actor.clone().unwrap_or_else(|| "Scheduler".into())}</td>
+                        <td>{e.action.clone()}</td>
+                        <td>{e.outcome.clone()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        {(page.series.len() > 1).then(|| view! {
+            <h2>"Series"</h2>
+            <ul>
+                {page.series.iter().map(|s| view! {
+                    <li><a href=format!("/booking/meetings/{}", s.id.0)>{format!("{} {}", s.local_start.replace('T', " "), s.state.label())}</a></li>
+                }).collect_view()}
+            </ul>
+        })}
+    }
+}

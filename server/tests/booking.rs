@@ -1,0 +1,419 @@
+//! Booking over HTTP: the real server in-process with a fresh SQLite file, a simulated CMS with
+//! placeholder spaces, and the users of each role calling the booking server functions.
+
+use bridgekeeper::{ServerConfig, open_store, start};
+use cms_sim::{Cluster, SimConfig};
+use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
+use domain::password::PasswordPolicy;
+use domain::secret_box::SecretBox;
+use domain::store::Store;
+use domain::system::ProvisioningState;
+use domain::systems::{AddSystemInput, SystemService};
+use domain::users::UserService;
+use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::{Client, StatusCode, redirect};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Portal {
+    running: bridgekeeper::Running,
+    client: Client,
+    sim: Cluster,
+    system: i64,
+    _dir: tempfile::TempDir,
+}
+
+impl Portal {
+    /// A fresh portal with one user per role and one system with `placeholders` spaces.
+    async fn start(placeholders: u64) -> Portal {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("portal.db").display());
+        let key = SecretBox::generate_key();
+        let store = Arc::new(open_store(&db).await.unwrap());
+        let users = UserService::new(
+            store.clone(),
+            PasswordPolicy::default(),
+            LoginThrottle::default(),
+        );
+        for (name, role) in [
+            ("root", "admin"),
+            ("sam", "scheduler"),
+            ("hana", "helpdesk"),
+        ] {
+            users.create(name, role, PASSWORD.into()).await.unwrap();
+        }
+        let sim = Cluster::start(SimConfig::default()).await.unwrap();
+        let systems = SystemService::new(
+            store.clone() as Arc<dyn Store>,
+            SecretBox::from_base64(&key).unwrap(),
+            Arc::new(cms::NoTrace),
+            Duration::from_secs(3),
+        );
+        let added = systems
+            .add(AddSystemInput {
+                address: sim.base_urls()[0].trim_start_matches("https://").into(),
+                username: "admin".into(),
+                password: "admin".into(),
+                tls: "insecure".into(),
+                pinned_pem: String::new(),
+            })
+            .await
+            .unwrap();
+        systems
+            .set_identity(added.id, "CMS Core", "")
+            .await
+            .unwrap();
+        systems
+            .save_extended(added.id, "example.com", "1001", &placeholders.to_string())
+            .await
+            .unwrap();
+        for _ in 0..400 {
+            if systems
+                .provisioning(added.id)
+                .is_some_and(|p| p.state == ProvisioningState::Complete)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: db.clone(),
+            site_root: "target/site".into(),
+            idle_timeout: time::Duration::minutes(30),
+            password_policy: PasswordPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            secure_cookies: false,
+            secrets: SecretBox::from_base64(&key).unwrap(),
+            demo_cms: None,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = start(config, open_store(&db).await.unwrap(), listener)
+            .await
+            .unwrap();
+        Portal {
+            running,
+            client: Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+            sim,
+            system: added.id.0,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.running.addr)
+    }
+
+    async fn call(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header(ORIGIN, format!("http://{}", self.running.addr))
+            .header(COOKIE, cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn json(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let response = self.call(cookie, path, form).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn login(&self, username: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/login"))
+            .header(ORIGIN, format!("http://{}", self.running.addr))
+            .form(&[("username", username), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("bridgekeeper_session="))
+            .and_then(|v| v.split(';').next())
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// A booking form for `date` at `start` lasting `minutes`.
+fn form<'a>(
+    title: &'a str,
+    date: &'a str,
+    start: &'a str,
+    minutes: &'a str,
+    system: &'a str,
+    participant: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("date", date),
+        ("start_time", start),
+        ("end_time", ""),
+        ("duration_minutes", minutes),
+        ("time_zone", "UTC"),
+        ("conference_type", "automatic_connect"),
+        ("system", system),
+        ("participants", participant),
+        ("passcode", "4711"),
+        ("notes", ""),
+        ("repeat", "none"),
+        ("ends", "count"),
+        ("count", "1"),
+        ("until", ""),
+    ]
+}
+
+fn tomorrow() -> String {
+    domain::booking::recurrence::iso_date(
+        time::OffsetDateTime::now_utc().date() + time::Duration::days(1),
+    )
+}
+
+#[tokio::test]
+async fn schedulers_book_within_capacity_and_the_help_desk_only_reads() {
+    let portal = Portal::start(2).await;
+    let sam = portal.login("sam").await;
+    let hana = portal.login("hana").await;
+    let date = tomorrow();
+    let system = portal.system.to_string();
+
+    // Field errors, nothing saved.
+    let bad = form("", &date, "25:00", "0", &system, "desk@example.com");
+    let (status, body) = portal.json(&sam, "/api/bookings/create", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let text = body.to_string();
+    for field in ["title", "start_time"] {
+        assert!(text.contains(field), "{field}: {text}");
+    }
+
+    let (status, confirmation) = portal
+        .json(
+            &sam,
+            "/api/bookings/create",
+            &form("Board", &date, "10:00", "60", &system, "desk@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{confirmation}");
+    assert_eq!(confirmation["dial_in"]["passcode"], "4711");
+    assert_eq!(
+        confirmation["dial_in"]["call_id"],
+        Value::Null,
+        "the slot is chosen at start"
+    );
+    assert_eq!(confirmation["dial_in"]["range"], "1001–1002@example.com");
+    let (status, _) = portal
+        .json(
+            &sam,
+            "/api/bookings/create",
+            &form("Second", &date, "10:30", "60", "auto", "room@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A participant already in an overlapping meeting is a conflict.
+    let (status, body) = portal
+        .json(
+            &sam,
+            "/api/bookings/create",
+            &form("Clash", &date, "10:45", "10", "auto", "desk@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.to_string().contains("already in another meeting"),
+        "{body}"
+    );
+    // Both placeholders are taken at 10:30: a third is refused, naming the system field.
+    let (status, body) = portal
+        .json(
+            &sam,
+            "/api/bookings/create",
+            &form("Third", &date, "10:15", "30", &system, "third@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("system"), "{body}");
+    // Back to back is not overlapping: the same participant right after is fine.
+    let (status, body) = portal
+        .json(
+            &sam,
+            "/api/bookings/create",
+            &form("Later", &date, "11:30", "30", &system, "desk@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The help desk reads the calendar but cannot book.
+    let (status, _) = portal
+        .json(
+            &hana,
+            "/api/bookings/create",
+            &form("Sneaky", &date, "14:00", "30", &system, "desk@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, week) = portal
+        .json(
+            &hana,
+            "/api/bookings/week",
+            &[("week", &date), ("tz", "UTC"), ("system", ""), ("mine", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(week["can_book"], false);
+    let titles: Vec<&str> = week["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Board", "Second", "Later"]);
+
+    // The help desk cannot cancel; the owner can.
+    let id = confirmation["meeting"].to_string();
+    let (status, _) = portal
+        .json(&hana, "/api/bookings/cancel", &[("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = portal
+        .json(&sam, "/api/bookings/cancel", &[("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = portal
+        .json(
+            &sam,
+            "/api/bookings/conference",
+            &[("id", &id), ("tz", "UTC")],
+        )
+        .await;
+    assert_eq!(page["meeting"]["state"], "Cancelled");
+    let actions: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["Booked", "Cancelled"]);
+    // Anonymous callers get nothing.
+    let response = portal
+        .client
+        .post(portal.url("/api/bookings/week"))
+        .header(ORIGIN, format!("http://{}", portal.running.addr))
+        .form(&[("week", ""), ("tz", ""), ("system", ""), ("mine", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
+    let portal = Portal::start(2).await;
+    let sam = portal.login("sam").await;
+    let hana = portal.login("hana").await;
+    let now = time::OffsetDateTime::now_utc();
+    let date = domain::booking::recurrence::iso_date(now.date());
+    let start = format!("{:02}:{:02}", now.hour(), now.minute());
+    let (status, confirmation) = portal
+        .json(
+            &sam,
+            "/api/bookings/create",
+            &form(
+                "Now",
+                &date,
+                &start,
+                "10",
+                &portal.system.to_string(),
+                "desk@example.com",
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{confirmation}");
+    let id = confirmation["meeting"].to_string();
+    let mut page = Value::Null;
+    for _ in 0..600 {
+        page = portal
+            .json(
+                &hana,
+                "/api/bookings/conference",
+                &[("id", &id), ("tz", "UTC")],
+            )
+            .await
+            .1;
+        if page["meeting"]["state"] == "Ongoing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(page["meeting"]["state"], "Ongoing", "{page}");
+    assert_eq!(page["dial_in"]["call_id"], "1001");
+    assert_eq!(page["dial_in"]["uri"], "1001@example.com");
+    assert_eq!(
+        portal.sim.snapshot().call_legs[0].remote_party,
+        "desk@example.com"
+    );
+    assert_eq!(
+        page["may_extend"], true,
+        "the help desk may extend or end a live meeting"
+    );
+
+    let (status, _) = portal
+        .json(
+            &hana,
+            "/api/bookings/extend",
+            &[("id", &id), ("minutes", "15")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = portal
+        .json(&hana, "/api/bookings/end", &[("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for _ in 0..600 {
+        page = portal
+            .json(
+                &sam,
+                "/api/bookings/conference",
+                &[("id", &id), ("tz", "UTC")],
+            )
+            .await
+            .1;
+        if page["meeting"]["state"] == "Finished" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(page["meeting"]["state"], "Finished", "{page}");
+    assert!(portal.sim.snapshot().calls.is_empty());
+    let who: Vec<String> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            e["actor"]
+                .as_str()
+                .map(|a| format!("{a}: {}", e["action"].as_str().unwrap()))
+        })
+        .collect();
+    assert_eq!(
+        who,
+        ["sam: Booked", "hana: Extended by 15 min", "hana: Ended now"]
+    );
+}
