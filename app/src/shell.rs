@@ -74,20 +74,21 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <TopNav />
             <main id="main" tabindex="-1">
+                // Every page renders whole before it is sent: pages read without JavaScript
+                // (and screen readers never meet a "Loading…" placeholder first).
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/booking") view=BookingPage />
-                    <Route path=path!("/booking/new") view=NewConferencePage />
-                    <Route path=path!("/booking/conferences") view=ConferenceListPage />
-                    <Route path=path!("/booking/meetings/:id") view=MeetingPage />
-                    // Rendered whole before it is sent, so its filters and forms work without JavaScript.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/booking") view=BookingPage ssr=SsrMode::Async />
+                    <Route path=path!("/booking/new") view=NewConferencePage ssr=SsrMode::Async />
+                    <Route path=path!("/booking/conferences") view=ConferenceListPage ssr=SsrMode::Async />
+                    <Route path=path!("/booking/meetings/:id") view=MeetingPage ssr=SsrMode::Async />
                     <Route path=path!("/monitoring") view=MonitoringPage ssr=SsrMode::Async />
-                    <Route path=path!("/systems") view=SystemsPage />
-                    <Route path=path!("/systems/add") view=AddSystemPage />
-                    <Route path=path!("/systems/:id") view=SystemPage />
-                    <Route path=path!("/admin") view=AdminPage />
-                    <Route path=path!("/admin/users") view=UsersPage />
+                    <Route path=path!("/systems") view=SystemsPage ssr=SsrMode::Async />
+                    <Route path=path!("/systems/add") view=AddSystemPage ssr=SsrMode::Async />
+                    <Route path=path!("/systems/:id") view=SystemPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

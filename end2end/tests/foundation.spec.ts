@@ -77,6 +77,9 @@ test.describe('without JavaScript', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(/\/admin\/users$/);
     await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+    // The whole page is rendered on the server: the list is there without JavaScript.
+    await expect(page.locator('tr[data-user="admin"]')).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
     await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
   });
 });
