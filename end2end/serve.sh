@@ -13,5 +13,7 @@ password=${E2E_PASSWORD:?E2E_PASSWORD must be set}
 for pair in admin:admin sam:scheduler hana:helpdesk; do
   echo "$password" | "$bin" user add --username "${pair%%:*}" --role "${pair##*:}"
 done
+# The booking browser tests' own simulated CMS (HTTPS, admin/admin), beside demo mode's cluster.
+"${CMS_SIM_BIN:-target/debug/cms-sim}" --ports "${E2E_BOOKING_SIM_PORT:-4545}" >/dev/null 2>&1 &
 exec "$bin" serve --demo --demo-cms-ports "${E2E_SIM_PORTS:-4543,4544}" \
   --listen "127.0.0.1:${E2E_PORT:?}" --site-root target/site

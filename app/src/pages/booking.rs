@@ -11,6 +11,7 @@ pub use conference::MeetingPage;
 pub use form::NewConferencePage;
 pub use list::ConferenceListPage;
 
+#[cfg(feature = "ssr")]
 use crate::error::AppError;
 
 /// Zones offered by the time zone choosers (any IANA name is accepted).

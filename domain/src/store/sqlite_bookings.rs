@@ -44,7 +44,7 @@ const MEETING_COLUMNS: &str = "m.id, m.conference_id, m.occurrence, m.title, m.s
      m.system_id, m.state, m.placeholder_idx, m.co_space_id, m.call_id, m.call_endpoint, \
      m.dress_version, m.applied_dress, m.retry_at_ms, m.attempts, m.call_created_ms, m.failure, \
      m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, \
-     COALESCE(NULLIF(s.name, ''), s.address) AS system_name, \
+     COALESCE(NULLIF(s.name, ''), 'No Name (' || replace(replace(s.address, 'https://', ''), 'http://', '') || ')') AS system_name, \
      (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
       WHERE p.conference_id = m.conference_id) AS participants";
 

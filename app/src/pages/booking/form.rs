@@ -148,6 +148,8 @@ pub fn NewConferencePage() -> impl IntoView {
     let tz = param("tz");
     let tz = if tz.is_empty() { "UTC".to_string() } else { tz };
     let create = ServerAction::<CreateConference>::new();
+    // Only a success replaces the form: a refusal keeps what was typed, with the errors beside it.
+    let booked = Memo::new(move |_| create.value().get().and_then(Result::ok));
     let defaults = Resource::new(move || (), {
         let (date, tz) = (date.clone(), tz.clone());
         move |_| booking_defaults(date.clone(), tz.clone())
@@ -155,9 +157,9 @@ pub fn NewConferencePage() -> impl IntoView {
     view! {
         <Title text="New conference" />
         <h1>"New conference"</h1>
-        {move || match create.value().get() {
-            Some(Ok(done)) => view! { <Confirmed done /> }.into_any(),
-            _ => {
+        {move || match booked.get() {
+            Some(done) => view! { <Confirmed done /> }.into_any(),
+            None => {
                 let (start, tz) = (start.clone(), tz.clone());
                 view! {
                     <Transition fallback=|| view! { <p>"Loading…"</p> }>

@@ -1,0 +1,132 @@
+import { test, expect, Locator, Page } from '@playwright/test';
+import { hydrated, signIn } from './helpers';
+
+// Booking against its own simulated CMS (serve.sh starts it on E2E_BOOKING_SIM_PORT), so the
+// seed guide's test keeps the demo cluster to itself.
+const SIM = `127.0.0.1:${process.env.E2E_BOOKING_SIM_PORT ?? 4545}`;
+
+function pad(n: number) {
+  return String(n).padStart(2, '0');
+}
+
+/** Adds the booking CMS with three placeholders (1001–1003), once. */
+async function bookingSystem(page: Page) {
+  await signIn(page, 'admin');
+  await page.goto('/systems/add');
+  const form = page.getByRole('form', { name: 'Meeting server' });
+  await form.getByLabel('Network address').fill(SIM);
+  await form.getByLabel('User name').fill('admin');
+  await form.getByLabel('Password').fill('admin');
+  await form.getByLabel('TLS').selectOption('insecure');
+  await form.getByRole('button', { name: 'Add system' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`No Name (${SIM})`);
+  const systemUrl = page.url().split('?')[0];
+  await page.goto(`${systemUrl}?tab=extended`);
+  const extended = page.getByRole('form', { name: 'Extended Settings' });
+  await extended.getByLabel('Domain').fill('example.com');
+  await extended.getByLabel('Numeric ID Base').fill('1001');
+  await extended.getByLabel('Numeric ID Quantity').fill('3');
+  await extended.getByRole('button', { name: 'Save' }).first().click();
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return (await page.locator('.provisioning').textContent()) ?? '';
+      },
+      { timeout: 90_000, intervals: [1_000, 2_000] },
+    )
+    .toContain('Provisioning complete');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+}
+
+/** Follows a link: a client-side navigation once hydrated; loads its page if that did not happen. */
+async function follow(page: Page, link: Locator, url: RegExp) {
+  const href = (await link.getAttribute('href'))!;
+  await link.click();
+  await page.waitForURL(url, { timeout: 5_000 }).catch(() => page.goto(href));
+  await expect(page).toHaveURL(url);
+}
+
+/** The conference page's state, reloading until it is `state`. */
+async function waitForState(page: Page, state: string, timeout: number) {
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.locator('[data-state]').getAttribute('data-state');
+      },
+      { timeout, intervals: [1_000, 2_000] },
+    )
+    .toBe(state);
+}
+
+test('the help desk sees the calendar read-only and cannot book', async ({ page }) => {
+  await signIn(page, 'hana');
+  await page.goto('/booking?tz=UTC');
+  await expect(page.getByRole('heading', { name: 'Booking' })).toBeVisible();
+  await expect(page.getByRole('grid', { name: 'Week' })).toBeVisible();
+  await expect(page.locator('[aria-current="date"]')).toHaveCount(1);
+  await expect(page.getByText('Read only.')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'New conference' })).toHaveCount(0);
+  await expect(page.locator('a.slot')).toHaveCount(0);
+  await page.goto('/booking/new');
+  await expect(page.getByText('You do not have permission to do that.')).toBeVisible();
+});
+
+test('a scheduler books from the calendar, sees it run, extends and ends it', async ({ page }) => {
+  test.setTimeout(240_000);
+  await bookingSystem(page);
+  await signIn(page, 'sam');
+  await page.goto('/booking?tz=UTC');
+  await hydrated(page);
+
+  // Two minutes ahead (UTC), from the empty slot of that hour.
+  const start = new Date(Date.now() + 2 * 60_000);
+  const day = start.toISOString().slice(0, 10);
+  const hour = `${pad(start.getUTCHours())}:00`;
+  if (day !== new Date().toISOString().slice(0, 10)) {
+    await page.goto(`/booking?tz=UTC&week=${day}`);
+  }
+  const slot = page.getByRole('link', { name: `Book ${day} ${hour}`, exact: true });
+  const href = (await slot.getAttribute('href'))!;
+  expect(href).toContain(`date=${day}&time=${hour}`);
+  await follow(page, slot, /\/booking\/new/);
+  await expect(page.getByRole('heading', { name: 'New conference' })).toBeVisible();
+  await hydrated(page);
+  const form = page.getByRole('form', { name: 'New conference' });
+  await expect(form.getByLabel('Date', { exact: true })).toHaveValue(day);
+  await expect(form.getByLabel('Start', { exact: true })).toHaveValue(hour);
+  const title = `Browser booking ${Date.now()}`;
+  await form.getByLabel('Title', { exact: true }).fill(title);
+  await form.getByLabel('Start', { exact: true }).fill(`${pad(start.getUTCHours())}:${pad(start.getUTCMinutes())}`);
+  await form.getByLabel('Duration (minutes)').fill('10');
+  await form.getByLabel('System', { exact: true }).selectOption({ label: `No Name (${SIM})` });
+  await form.getByLabel('Participants to dial (SIP URIs, one per line)').fill('desk.ex90@example.com');
+  await form.getByLabel('Passcode (digits, optional)').fill('4711');
+  await form.getByRole('button', { name: 'Book', exact: true }).click();
+
+  const confirmation = page.getByRole('status').filter({ hasText: 'Booked' });
+  await expect(confirmation).toContainText(title);
+  await expect(confirmation).toContainText('1001–1003@example.com');
+  await expect(confirmation).toContainText('4711');
+  await follow(page, confirmation.getByRole('link', { name: 'Open the conference page' }), /\/booking\/meetings\/\d+/);
+  await expect(page.getByRole('heading', { name: title, exact: true })).toBeVisible();
+  await expect(page.locator('[data-state]')).toHaveAttribute('data-state', 'pending');
+
+  // The engine starts it on the lowest free placeholder and dials the participant.
+  await waitForState(page, 'ongoing', 200_000);
+  await expect(page.locator('dl.details')).toContainText('1001@example.com');
+  await expect(page.locator('table.events')).toContainText('dialled desk.ex90@example.com ok');
+
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Extend +15' }).click();
+  await expect(page.locator('table.events')).toContainText('Extended by 15 min');
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'End now' }).click();
+  await waitForState(page, 'finished', 60_000);
+  await expect(page.locator('table.events')).toContainText('placeholder put back');
+
+  // The calendar shows it as finished.
+  await page.goto(`/booking?tz=UTC&week=${day}`);
+  await expect(page.locator('.booking-block', { hasText: title })).toContainText('Finished');
+});
