@@ -9,33 +9,39 @@ function pad(n: number) {
   return String(n).padStart(2, '0');
 }
 
-/** Adds the booking CMS with three placeholders (1001–1003), once. */
-async function bookingSystem(page: Page) {
+/** Adds the booking CMS with three placeholders (1001–1003) through the systems' server
+ * functions (the Systems pages have their own browser tests). */
+async function bookingSystem(page: Page, baseURL: string) {
   await signIn(page, 'admin');
-  await page.goto('/systems/add');
-  const form = page.getByRole('form', { name: 'Meeting server' });
-  await form.getByLabel('Network address').fill(SIM);
-  await form.getByLabel('User name').fill('admin');
-  await form.getByLabel('Password').fill('admin');
-  await form.getByLabel('TLS').selectOption('insecure');
-  await form.getByRole('button', { name: 'Add system' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`No Name (${SIM})`);
-  const systemUrl = page.url().split('?')[0];
-  await page.goto(`${systemUrl}?tab=extended`);
-  const extended = page.getByRole('form', { name: 'Extended Settings' });
-  await extended.getByLabel('Domain').fill('example.com');
-  await extended.getByLabel('Numeric ID Base').fill('1001');
-  await extended.getByLabel('Numeric ID Quantity').fill('3');
-  await extended.getByRole('button', { name: 'Save' }).first().click();
+  const headers = { Origin: baseURL };
+  const added = await page.request.post('/api/systems/add', {
+    headers,
+    form: { address: SIM, username: 'admin', password: 'admin', tls: 'insecure', pinned_pem: '' },
+  });
+  expect(added.status()).toBeLessThan(400);
+  const week = await page.request.post('/api/bookings/week', {
+    headers,
+    form: { week: '', tz: 'UTC', system: '', mine: '' },
+  });
+  const systems: [number, string][] = (await week.json()).systems;
+  const id = systems.find(([, name]) => name.includes(SIM))![0];
+  const saved = await page.request.post('/api/systems/extended', {
+    headers,
+    form: { id: String(id), domain: 'example.com', base: '1001', quantity: '3' },
+  });
+  expect(saved.status()).toBe(200);
   await expect
     .poll(
       async () => {
-        await page.reload();
-        return (await page.locator('.provisioning').textContent()) ?? '';
+        const status = await page.request.post('/api/systems/provisioning', {
+          headers,
+          form: { id: String(id) },
+        });
+        return (await status.json())?.state;
       },
-      { timeout: 90_000, intervals: [1_000, 2_000] },
+      { timeout: 60_000 },
     )
-    .toContain('Provisioning complete');
+    .toBe('Complete');
   await page.getByRole('button', { name: 'Sign out' }).click();
 }
 
@@ -73,9 +79,9 @@ test('the help desk sees the calendar read-only and cannot book', async ({ page 
   await expect(page.getByText('You do not have permission to do that.')).toBeVisible();
 });
 
-test('a scheduler books from the calendar, sees it run, extends and ends it', async ({ page }) => {
+test('a scheduler books from the calendar, sees it run, extends and ends it', async ({ page, baseURL }) => {
   test.setTimeout(240_000);
-  await bookingSystem(page);
+  await bookingSystem(page, baseURL!);
   await signIn(page, 'sam');
   await page.goto('/booking?tz=UTC');
   await hydrated(page);
