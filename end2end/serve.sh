@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BRIDGEKEEPER_BIN:-target/debug/bridgekeeper}
-dir=target/e2e
+dir=${E2E_DIR:-target/e2e}
 rm -rf "$dir" && mkdir -p "$dir"
 export BRIDGEKEEPER_DATABASE_URL="sqlite://$dir/e2e.db"
 export BRIDGEKEEPER_SECRET_KEY_FILE="$dir/secret.key"
@@ -16,4 +16,4 @@ done
 # The booking browser tests' own simulated CMS (HTTPS, admin/admin), beside demo mode's cluster.
 "${CMS_SIM_BIN:-target/debug/cms-sim}" --ports "${E2E_BOOKING_SIM_PORT:-4545}" >/dev/null 2>&1 &
 exec "$bin" serve --demo --demo-cms-ports "${E2E_SIM_PORTS:-4543,4544}" \
-  --listen "127.0.0.1:${E2E_PORT:?}" --site-root target/site
+  --listen "127.0.0.1:${E2E_PORT:?}" --site-root "${E2E_SITE_ROOT:-target/site}"

@@ -40,6 +40,24 @@ async function demoSystem(page: Page, demo: Demo): Promise<string> {
   return page.url().split('?')[0];
 }
 
+/** Fails the test on any uncaught error in the page (a hydration panic among them). */
+test.afterEach(async ({}, testInfo) => {
+  const errors = (testInfo as unknown as { pageErrors?: string[] }).pageErrors ?? [];
+  expect(errors).toEqual([]);
+});
+
+test.beforeEach(async ({ page }, testInfo) => {
+  const errors: string[] = [];
+  (testInfo as unknown as { pageErrors: string[] }).pageErrors = errors;
+  page.on('pageerror', (e) => errors.push(e.message));
+});
+
+/** Waits until the tab's forms are interactive (they hydrate after the page itself). */
+async function ready(page: Page) {
+  await hydrated(page);
+  await expect(page.locator('section[data-ready="true"]')).toBeVisible();
+}
+
 /** Takes a simulated call bridge down or brings it back, through the simulator's control API. */
 async function setNodeUp(demo: Demo, node: number, up: boolean) {
   const other = demo.members[node === 0 ? 1 : 0];
@@ -51,7 +69,7 @@ async function setNodeUp(demo: Demo, node: number, up: boolean) {
 
 async function testConnection(page: Page, systemUrl: string) {
   await page.goto(`${systemUrl}?tab=connection`);
-  await hydrated(page);
+  await ready(page);
   await page.getByRole('button', { name: 'Test connection' }).click();
   const result = page.locator('[data-test-result]');
   await expect(result).toBeVisible();
@@ -79,7 +97,7 @@ test('system status, test connection, settings with an alternate, clustering and
 
   // Edit Settings: the Alternate IP is chosen from the discovered call bridges.
   await page.goto(`${systemUrl}?tab=settings&view=edit`);
-  await hydrated(page);
+  await ready(page);
   const form = page.getByRole('form', { name: 'Edit Settings — General' });
   await form.getByLabel('Name', { exact: true }).fill('CMS Core Primary');
   await form.getByLabel('IP Zone').fill('Test Zone');
@@ -130,7 +148,7 @@ test('monitoring raises Connection Error while the primary is down; ticket filte
 
     // Hiding the type closes the ticket and keeps it from being raised again.
     await page.goto(`${systemUrl}?tab=settings&view=filters`);
-    await hydrated(page);
+    await ready(page);
     const filters = page.getByRole('form', { name: 'Ticket Filters' });
     await filters.getByLabel('Connection Error').check();
     await filters.getByRole('button', { name: 'Save' }).click();
@@ -142,7 +160,7 @@ test('monitoring raises Connection Error while the primary is down; ticket filte
 
     // Shown again once the filter is lifted.
     await page.goto(`${systemUrl}?tab=settings&view=filters`);
-    await hydrated(page);
+    await ready(page);
     await filters.getByLabel('Connection Error').uncheck();
     await filters.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Ticket filters saved.' })).toBeVisible();
@@ -167,7 +185,7 @@ test('the help desk sees settings but cannot change them or the connection', asy
 
   await signIn(page, 'hana');
   await page.goto(`${systemUrl}?tab=settings&view=edit`);
-  await hydrated(page);
+  await ready(page);
   await expect(page.getByText('changing them needs the Manage systems permission')).toBeVisible();
   const form = page.getByRole('form', { name: 'Edit Settings — General' });
   await form.getByLabel('Description').fill('changed by the help desk');
@@ -175,7 +193,7 @@ test('the help desk sees settings but cannot change them or the connection', asy
   await expect(page.getByRole('alert').filter({ hasText: 'You do not have permission to do that.' })).toBeVisible();
 
   await page.goto(`${systemUrl}?tab=connection`);
-  await hydrated(page);
+  await ready(page);
   await expect(page.getByPlaceholder('***** (leave blank to keep)')).toHaveValue('');
   await page.getByRole('button', { name: 'Test connection' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'You do not have permission to do that.' })).toBeVisible();

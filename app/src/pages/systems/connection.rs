@@ -1,10 +1,10 @@
 //! The Connection tab: address, credentials (the password is write-only: a new one replaces the
 //! old, none is ever sent back), TLS trust (a pasted PEM included) and Test connection.
 
-use super::settings::{can_manage, load_system_settings};
+use super::settings::{TabData, can_manage, client_ready};
 use crate::error::AppError;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
-use domain::system::{SystemId, TlsChoice};
+use domain::system::TlsChoice;
 use domain::system_status::{PollOutcome, SettingsView};
 use leptos::prelude::*;
 
@@ -21,7 +21,7 @@ pub async fn save_connection(
     crate::auth::context()?
         .settings
         .save_connection(
-            SystemId(id),
+            domain::system::SystemId(id),
             domain::system_settings::ConnectionInput {
                 address,
                 username,
@@ -42,22 +42,24 @@ pub async fn test_connection(id: i64) -> Result<PollOutcome, AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
         .monitor
-        .poll(SystemId(id))
+        .poll(domain::system::SystemId(id))
         .await
         .map_err(super::system_error)
 }
 
 #[component]
-pub fn ConnectionTab(id: i64, saved: ServerAction<SaveConnection>) -> impl IntoView {
-    let settings = Resource::new(
-        move || saved.version().get(),
-        move |_| load_system_settings(id),
-    );
+pub fn ConnectionTab(data: TabData) -> impl IntoView {
+    let TabData {
+        settings,
+        connection_saved: saved,
+        tested: test,
+        ..
+    } = data;
     view! {
         <Transition fallback=|| view! { <p>"Loading the connection…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(s) => view! { <ConnectionForm s saved /> }.into_any(),
+                    Ok(s) => view! { <ConnectionForm s saved test /> }.into_any(),
                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -66,10 +68,13 @@ pub fn ConnectionTab(id: i64, saved: ServerAction<SaveConnection>) -> impl IntoV
 }
 
 #[component]
-fn ConnectionForm(s: SettingsView, saved: ServerAction<SaveConnection>) -> impl IntoView {
+fn ConnectionForm(
+    s: SettingsView,
+    saved: ServerAction<SaveConnection>,
+    test: ServerAction<TestConnection>,
+) -> impl IntoView {
     let error = action_error(saved);
     let done = move || matches!(saved.value().get(), Some(Ok(())));
-    let test = ServerAction::<TestConnection>::new();
     let test_error = action_error(test);
     let manage = can_manage();
     let tls_options = [TlsChoice::Verify, TlsChoice::Pinned, TlsChoice::Insecure]
@@ -106,7 +111,7 @@ fn ConnectionForm(s: SettingsView, saved: ServerAction<SaveConnection>) -> impl 
     };
     let id = s.id.0;
     view! {
-        <section class="card">
+        <section class="card" data-ready=client_ready()>
             <h2 id="connection">"Connection"</h2>
             <Show when=move || !manage.get()>
                 <p class="notice">"Changing the connection needs the Manage systems permission."</p>

@@ -97,8 +97,7 @@ pub fn SystemPage() -> impl IntoView {
             .find(|t| t.slug() == slug)
             .unwrap_or(Tab::Summary)
     };
-    let settings_saved = ServerAction::<super::settings::SaveSystemSettings>::new();
-    let connection_saved = ServerAction::<super::connection::SaveConnection>::new();
+    let data = super::settings::TabData::new(id);
     let acknowledge = ServerAction::<AcknowledgeTicket>::new();
     let add_ticket = ServerAction::<AddCustomTicket>::new();
     let added = successes(add_ticket);
@@ -106,8 +105,7 @@ pub fn SystemPage() -> impl IntoView {
         move || {
             (
                 id(),
-                settings_saved.version().get(),
-                connection_saved.version().get(),
+                data.version(),
                 acknowledge.version().get(),
                 added.get(),
             )
@@ -134,12 +132,12 @@ pub fn SystemPage() -> impl IntoView {
                             })
                             .collect_view();
                         let body = match tab() {
-                            Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket /> }.into_any(),
-                            Tab::Settings => view! { <super::settings::SettingsTab id saved=settings_saved /> }.into_any(),
+                            Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket status=data.status /> }.into_any(),
+                            Tab::Settings => view! { <super::settings::SettingsTab id data /> }.into_any(),
                             Tab::Extended => view! { <super::extended::ExtendedSettingsTab system=system.clone() /> }.into_any(),
-                            Tab::Clustering => view! { <super::settings::ClusteringTab id /> }.into_any(),
-                            Tab::Connection => view! { <super::connection::ConnectionTab id saved=connection_saved /> }.into_any(),
-                            Tab::Logs => view! { <super::logs::LogsTab id /> }.into_any(),
+                            Tab::Clustering => view! { <super::settings::ClusteringTab data /> }.into_any(),
+                            Tab::Connection => view! { <super::connection::ConnectionTab data /> }.into_any(),
+                            Tab::Logs => view! { <super::logs::LogsTab id logs=data.logs /> }.into_any(),
                         };
                         view! {
                             <Title text=name.clone() />
@@ -148,7 +146,7 @@ pub fn SystemPage() -> impl IntoView {
                                 <p class="muted">
                                     {system.summary.system_type.clone()} " · Status: "
                                     <strong class="system-status">
-                                        <super::status::HeaderStatus id connectivity=system.summary.connectivity />
+                                        <super::status::HeaderStatus status=data.status connectivity=system.summary.connectivity />
                                     </strong>
                                     " · Address: " {system.summary.host().to_string()} " · Connectivity: "
                                     <span class="connectivity">{system.summary.connectivity.label()}</span>
@@ -171,6 +169,7 @@ fn Summary(
     system: SystemDetail,
     acknowledge: ServerAction<AcknowledgeTicket>,
     add_ticket: ServerAction<AddCustomTicket>,
+    status: super::status::StatusResource,
 ) -> impl IntoView {
     let error = action_error(acknowledge);
     let tickets = system.tickets.clone();
@@ -204,7 +203,7 @@ fn Summary(
             </Show>
             <p><A href=format!("/systems/{}?tab=settings", system.summary.id.0)>"▸ Edit settings"</A></p>
         </section>
-        <super::status::SystemStatusCard id=id.0 />
+        <super::status::SystemStatusCard id=id.0 status />
         <section class="card">
             <h2>"System"</h2>
             <dl class="facts">

@@ -3,8 +3,7 @@
 
 use crate::error::AppError;
 use crate::widgets::LocalTime;
-use domain::system::SystemId;
-use domain::system_status::{StatusFilter, TRACE_METHODS, TracePage, TraceQuery};
+use domain::system_status::{StatusFilter, TRACE_METHODS, TracePage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -16,23 +15,50 @@ pub async fn load_system_logs(
     page: String,
 ) -> Result<TracePage, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
-    let query = TraceQuery::parse(&method, &status, &page)
+    let query = domain::system_status::TraceQuery::parse(&method, &status, &page)
         .map_err(|e| AppError::Invalid(e).with_status())?;
     crate::auth::context()?
         .settings
-        .logs(SystemId(id), &query)
+        .logs(domain::system::SystemId(id), &query)
         .await
         .map_err(super::system_error)
 }
 
-#[component]
-pub fn LogsTab(id: i64) -> impl IntoView {
+pub type LogsResource = Resource<Result<TracePage, AppError>>;
+
+/// The Logs tab's page of the trace, from the query string; asked for only on that tab.
+pub fn logs_resource(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> LogsResource {
     let query = use_query_map();
     let param = move |key: &str| query.read().get(key).unwrap_or_default();
-    let logs = Resource::new(
-        move || (param("method"), param("status"), param("page")),
-        move |(method, status, page)| load_system_logs(id, method, status, page),
-    );
+    Resource::new(
+        move || {
+            (
+                id(),
+                param("tab") == "logs",
+                param("method"),
+                param("status"),
+                param("page"),
+            )
+        },
+        |(id, shown, method, status, page)| async move {
+            if shown {
+                load_system_logs(id, method, status, page).await
+            } else {
+                Ok(TracePage {
+                    rows: Vec::new(),
+                    total: 0,
+                    page: 1,
+                    page_size: 1,
+                })
+            }
+        },
+    )
+}
+
+#[component]
+pub fn LogsTab(id: i64, logs: LogsResource) -> impl IntoView {
+    let query = use_query_map();
+    let param = move |key: &str| query.read().get(key).unwrap_or_default();
     let method_options = move || {
         let current = param("method").to_ascii_uppercase();
         std::iter::once(("", "Any method"))

@@ -3,7 +3,6 @@
 
 use crate::error::AppError;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
-use domain::system::SystemId;
 use domain::system_status::{PollOutcome, SettingsView, filterable_ticket_kinds};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -14,7 +13,7 @@ pub async fn load_system_settings(id: i64) -> Result<SettingsView, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?
         .settings
-        .view(SystemId(id))
+        .view(domain::system::SystemId(id))
         .await
         .map_err(super::system_error)
 }
@@ -58,7 +57,7 @@ pub async fn save_system_settings(
     };
     crate::auth::context()?
         .settings
-        .save(SystemId(id), input)
+        .save(domain::system::SystemId(id), input)
         .await
         .map_err(super::system_error)?;
     tracing::info!(by = %admin.username, system = id, "system settings saved");
@@ -71,7 +70,7 @@ pub async fn force_refresh(id: i64) -> Result<PollOutcome, AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
         .monitor
-        .refresh(SystemId(id))
+        .refresh(domain::system::SystemId(id))
         .await
         .map_err(super::system_error)
 }
@@ -86,11 +85,19 @@ pub async fn set_ticket_filters(
     let kinds: Vec<String> = hide.unwrap_or_default().into_keys().collect();
     crate::auth::context()?
         .settings
-        .set_hidden_tickets(SystemId(id), &kinds)
+        .set_hidden_tickets(domain::system::SystemId(id), &kinds)
         .await
         .map_err(super::system_error)?;
     tracing::info!(by = %admin.username, system = id, ?kinds, "ticket filters saved");
     Ok(())
+}
+
+/// `"true"` once this part of the page is interactive in the browser (effects run only there):
+/// forms inside a `<Transition>` hydrate after the page itself, and tests wait for this.
+pub(super) fn client_ready() -> Signal<Option<&'static str>> {
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    Signal::derive(move || ready.get().then_some("true"))
 }
 
 /// Whether the signed-in user may change systems (the server checks again).
@@ -101,6 +108,65 @@ pub(super) fn can_manage() -> Signal<bool> {
             .and_then(|u| u.ok().flatten())
             .is_some_and(|u| u.role.can(domain::Permission::ManageSystems))
     })
+}
+
+/// The data and actions of the system page's Summary status, Settings, Clustering, Connection
+/// and Logs tabs. Created where the page is, before anything is awaited: resources created inside
+/// a `<Suspense>` after an `.await` would be numbered differently by the server and the browser,
+/// and hydration would then read one resource's data for another.
+#[derive(Clone, Copy)]
+pub struct TabData {
+    pub settings: Resource<Result<SettingsView, AppError>>,
+    pub status: super::status::StatusResource,
+    pub logs: super::logs::LogsResource,
+    pub saved: ServerAction<SaveSystemSettings>,
+    pub connection_saved: ServerAction<super::connection::SaveConnection>,
+    pub refresh: ServerAction<ForceRefresh>,
+    pub filters: ServerAction<SetTicketFilters>,
+    pub tested: ServerAction<super::connection::TestConnection>,
+}
+
+impl TabData {
+    pub fn new(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> TabData {
+        let saved = ServerAction::<SaveSystemSettings>::new();
+        let connection_saved = ServerAction::<super::connection::SaveConnection>::new();
+        let refresh = ServerAction::<ForceRefresh>::new();
+        let filters = ServerAction::<SetTicketFilters>::new();
+        let tested = ServerAction::<super::connection::TestConnection>::new();
+        let changes = move || {
+            (
+                saved.version().get(),
+                connection_saved.version().get(),
+                refresh.version().get(),
+                filters.version().get(),
+                tested.version().get(),
+            )
+        };
+        TabData {
+            settings: Resource::new(
+                move || (id(), changes()),
+                |(id, _)| load_system_settings(id),
+            ),
+            status: Resource::new(
+                move || (id(), changes()),
+                |(id, _)| super::status::load_system_status(id),
+            ),
+            logs: super::logs::logs_resource(id),
+            saved,
+            connection_saved,
+            refresh,
+            filters,
+            tested,
+        }
+    }
+
+    /// Changes the page's header shows (name, connectivity).
+    pub fn version(&self) -> (usize, usize) {
+        (
+            self.saved.version().get(),
+            self.connection_saved.version().get(),
+        )
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -132,9 +198,16 @@ fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }
 }
 
-/// The Settings tab. `saved` is the page's action, so that the header follows a new name.
+/// The Settings tab.
 #[component]
-pub fn SettingsTab(id: i64, saved: ServerAction<SaveSystemSettings>) -> impl IntoView {
+pub fn SettingsTab(id: i64, data: TabData) -> impl IntoView {
+    let TabData {
+        settings,
+        saved,
+        refresh,
+        filters,
+        ..
+    } = data;
     let query = use_query_map();
     // Edit Settings first: the Summary's "Edit settings" link and the seed's step 2 land here.
     let view = move || match query.read().get("view").as_deref() {
@@ -142,18 +215,6 @@ pub fn SettingsTab(id: i64, saved: ServerAction<SaveSystemSettings>) -> impl Int
         Some("filters") => View::Filters,
         _ => View::Edit,
     };
-    let refresh = ServerAction::<ForceRefresh>::new();
-    let filters = ServerAction::<SetTicketFilters>::new();
-    let settings = Resource::new(
-        move || {
-            (
-                saved.version().get(),
-                refresh.version().get(),
-                filters.version().get(),
-            )
-        },
-        move |_| load_system_settings(id),
-    );
     let links = move || {
         let current = view();
         let mut items = vec![View::Show, View::Edit]
@@ -235,7 +296,7 @@ fn ViewSettings(s: SettingsView, refresh: ServerAction<ForceRefresh>) -> impl In
         .clone()
         .unwrap_or_else(|| "None".into());
     view! {
-        <section class="card view-settings">
+        <section class="card view-settings" data-ready=client_ready()>
             <h2>"General"</h2>
             <dl class="facts">
                 <dt>"Name"</dt><dd>{if s.name.is_empty() { "(blank)".to_string() } else { s.name.clone() }}</dd>
@@ -312,7 +373,7 @@ fn EditSettings(
     };
     let id = s.id.0;
     view! {
-        <section class="card">
+        <section class="card" data-ready=client_ready()>
             <Show when=move || !manage.get()>
                 <p class="notice">"You may view these settings; changing them needs the Manage systems permission."</p>
             </Show>
@@ -384,7 +445,7 @@ fn TicketFilters(s: SettingsView, filters: ServerAction<SetTicketFilters>) -> im
         })
         .collect_view();
     view! {
-        <section class="card">
+        <section class="card" data-ready=client_ready()>
             <h2 id="ticket-filters">"Ticket Filters"</h2>
             <p class="muted">"Ticked ticket types are hidden for this system: they are not raised, and open ones are closed."</p>
             <ActionForm action=filters attr:class="form" attr:aria-labelledby="ticket-filters">
@@ -400,8 +461,8 @@ fn TicketFilters(s: SettingsView, filters: ServerAction<SetTicketFilters>) -> im
 
 /// The cluster's call bridges, with the primary and the alternate marked.
 #[component]
-pub fn ClusteringTab(id: i64) -> impl IntoView {
-    let settings = Resource::new(|| (), move |_| load_system_settings(id));
+pub fn ClusteringTab(data: TabData) -> impl IntoView {
+    let settings = data.settings;
     view! {
         <Transition fallback=|| view! { <p>"Loading the cluster…"</p> }>
             {move || Suspend::new(async move {

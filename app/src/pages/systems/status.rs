@@ -2,7 +2,7 @@
 //! Call, No Response), from what monitoring last read.
 
 use crate::error::AppError;
-use domain::system::{Connectivity, SystemId};
+use domain::system::Connectivity;
 use domain::system_status::{
     StatusSnapshot, format_count, format_kbits, format_uptime, status_label,
 };
@@ -14,15 +14,18 @@ pub async fn load_system_status(id: i64) -> Result<Option<StatusSnapshot>, AppEr
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?
         .settings
-        .status(SystemId(id))
+        .status(domain::system::SystemId(id))
         .await
         .map_err(super::system_error)
 }
 
+/// What monitoring last read, loaded once for the header and the Summary. Created where the page
+/// is, outside any `<Suspense>`, so that server and browser number it alike when hydrating.
+pub type StatusResource = Resource<Result<Option<StatusSnapshot>, AppError>>;
+
 /// The header's status: In Call while call legs are active.
 #[component]
-pub fn HeaderStatus(id: i64, connectivity: Connectivity) -> impl IntoView {
-    let status = Resource::new(|| (), move |_| load_system_status(id));
+pub fn HeaderStatus(status: StatusResource, connectivity: Connectivity) -> impl IntoView {
     view! {
         <Transition fallback=move || status_label(connectivity, None)>
             {move || Suspend::new(async move {
@@ -34,8 +37,7 @@ pub fn HeaderStatus(id: i64, connectivity: Connectivity) -> impl IntoView {
 }
 
 #[component]
-pub fn SystemStatusCard(id: i64) -> impl IntoView {
-    let status = Resource::new(|| (), move |_| load_system_status(id));
+pub fn SystemStatusCard(id: i64, status: StatusResource) -> impl IntoView {
     view! {
         <section class="card system-status-card">
             <h2>"System Status"</h2>
