@@ -5,7 +5,9 @@ use crate::error::AppError;
 use crate::navigation::areas_for;
 use crate::pages::{
     admin::AdminPage,
-    booking::{BookingPage, ConferenceListPage, MeetingPage, NewConferencePage},
+    booking::{
+        BookingPage, ConferenceListPage, ConferenceSettingsPage, MeetingPage, NewConferencePage,
+    },
     home::HomePage,
     login::LoginPage,
     monitoring::MonitoringPage,
@@ -83,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/booking/new") view=NewConferencePage ssr=SsrMode::Async />
                     <Route path=path!("/booking/conferences") view=ConferenceListPage ssr=SsrMode::Async />
                     <Route path=path!("/booking/meetings/:id") view=MeetingPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/conference-settings") view=ConferenceSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/monitoring") view=MonitoringPage ssr=SsrMode::Async />
                     <Route path=path!("/systems") view=SystemsPage ssr=SsrMode::Async />
                     <Route path=path!("/systems/add") view=AddSystemPage ssr=SsrMode::Async />

@@ -417,3 +417,45 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
         ["sam: Booked", "hana: Extended by 15 min", "hana: Ended now"]
     );
 }
+
+#[tokio::test]
+async fn administrators_set_the_conference_defaults() {
+    let portal = Portal::start(1).await;
+    let root = portal.login("root").await;
+    let sam = portal.login("sam").await;
+    let settings = [
+        ("default_title", "Weekly"),
+        ("default_duration_minutes", "45"),
+        ("start_early_minutes", "2"),
+        ("extend_step_minutes", "10"),
+        ("preferred_system", ""),
+    ];
+    let (status, _) = portal
+        .json(&sam, "/api/bookings/settings/save", &settings)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut bad = settings;
+    bad[1] = ("default_duration_minutes", "0");
+    let (status, body) = portal
+        .json(&root, "/api/bookings/settings/save", &bad)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.to_string().contains("default_duration_minutes"),
+        "{body}"
+    );
+    let (status, _) = portal
+        .json(&root, "/api/bookings/settings/save", &settings)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, defaults) = portal
+        .json(
+            &sam,
+            "/api/bookings/defaults",
+            &[("date", "2030-01-02"), ("tz", "UTC")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{defaults}");
+    assert_eq!(defaults["title"], "Weekly 2030-01-02");
+    assert_eq!(defaults["duration_minutes"], 45);
+}

@@ -13,6 +13,9 @@ pub fn AdminPage() -> impl IntoView {
             <li>
                 <A href="/admin/users">"Users"</A>
             </li>
+            <li>
+                <A href="/admin/conference-settings">"Conference Settings"</A>
+            </li>
         </ul>
     }
 }

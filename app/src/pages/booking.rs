@@ -5,11 +5,13 @@ mod calendar;
 mod conference;
 mod form;
 mod list;
+mod settings;
 
 pub use calendar::BookingPage;
 pub use conference::MeetingPage;
 pub use form::NewConferencePage;
 pub use list::ConferenceListPage;
+pub use settings::ConferenceSettingsPage;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;
