@@ -413,9 +413,8 @@ impl SystemService {
         let mut config = self.connector_config(primary.clone(), credentials.clone(), tls);
         if let Some(alternate) = &record.alternate {
             config.alternates.push(Target {
-                endpoint: Endpoint::parse(&alternate.address).map_err(|e| {
-                    SystemError::Internal(format!("stored alternate address: {e}"))
-                })?,
+                endpoint: Endpoint::parse(&alternate.address)
+                    .map_err(|e| SystemError::Internal(format!("stored alternate address: {e}")))?,
                 credentials: Credentials::new(
                     &alternate.username,
                     self.secrets
