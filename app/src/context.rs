@@ -17,6 +17,8 @@ pub struct AppContext {
     pub settings: Arc<domain::system_settings::SettingsService>,
     /// Booking: conferences, their meetings and the rules (the scheduler engine runs them).
     pub bookings: Arc<domain::bookings::BookingService>,
+    /// Per-system permissions: who may book on and edit each system.
+    pub access: Arc<domain::system_access::SystemAccessService>,
     /// In demo mode, the simulated CMS cluster running beside the portal.
     pub demo_cms: Option<DemoCluster>,
 }

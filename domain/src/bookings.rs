@@ -14,6 +14,7 @@ use crate::store::bookings::{
 };
 use crate::store::{Store, StoreError};
 use crate::system::{Connectivity, SystemId};
+use crate::system_access::SystemAccessService;
 use crate::zone::{Zone, format_local, format_utc};
 use crate::{FieldErrors, Permission, Role, UserId};
 use serde::{Deserialize, Serialize};
@@ -198,6 +199,8 @@ impl BookingService {
             )));
         }
         let systems = self.store.list_systems().await?;
+        let access = SystemAccessService::new(self.store.clone()).rules().await?;
+        let may_book = |system: SystemId| access.may_book(system, actor.id, actor.role);
         let mut warnings = Vec::new();
         let chosen = match parsed.system {
             Some(id) => match systems.iter().find(|s| s.id == id) {
@@ -205,6 +208,15 @@ impl BookingService {
                     return Err(BookingError::Invalid(FieldErrors::single(
                         "system",
                         "no such system",
+                    )));
+                }
+                Some(system) if !may_book(id) => {
+                    return Err(BookingError::Invalid(FieldErrors::single(
+                        "system",
+                        format!(
+                            "you may not book on {}: its Permissions allow only listed users",
+                            system.display_name()
+                        ),
                     )));
                 }
                 Some(system) => {
@@ -222,13 +234,13 @@ impl BookingService {
             None => None,
         };
         let mut candidates: Vec<SystemId> = Vec::new();
-        if let Some(preferred) = settings.preferred_system {
+        if let Some(preferred) = settings.preferred_system.filter(|s| may_book(*s)) {
             candidates.push(preferred);
         }
         candidates.extend(
             systems
                 .iter()
-                .filter(|s| s.connectivity == Connectivity::Reachable)
+                .filter(|s| s.connectivity == Connectivity::Reachable && may_book(s.id))
                 .map(|s| s.id),
         );
         let spans = parsed.spans.clone();
@@ -405,6 +417,14 @@ impl BookingService {
         if !Self::may_change(actor, &meeting) {
             return Err(BookingError::Forbidden(
                 "only its owner or an administrator edits a meeting",
+            ));
+        }
+        if !SystemAccessService::new(self.store.clone())
+            .may_book(actor.id, actor.role, meeting.system)
+            .await?
+        {
+            return Err(BookingError::Forbidden(
+                "the system's Permissions no longer let its owner book on it",
             ));
         }
         let conference = self

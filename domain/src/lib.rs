@@ -4,6 +4,7 @@
 pub mod booking;
 pub mod role;
 pub mod system;
+pub mod system_access;
 pub mod system_status;
 pub mod ticket;
 pub mod user;

@@ -164,6 +164,9 @@ async fn router(
         )),
         tickets: Arc::new(TicketService::new(store.clone())),
         bookings,
+        access: Arc::new(domain::system_access::SystemAccessService::new(
+            store.clone(),
+        )),
         demo_cms: config.demo_cms.clone(),
     };
     domain::scheduler::Scheduler::new(

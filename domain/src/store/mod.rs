@@ -1,13 +1,16 @@
 //! The store interface: every database access goes through [`Store`]. SQLite is the embedded
 //! default; another backend (PostgreSQL) is one more implementation beside it.
 
+pub mod access;
 pub mod bookings;
 mod monitoring;
 mod sqlite;
+mod sqlite_access;
 mod sqlite_bookings;
 mod sqlite_monitoring;
 mod sqlite_systems;
 
+pub use access::AccessStore;
 pub use bookings::BookingStore;
 pub use monitoring::{
     AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
@@ -49,7 +52,15 @@ pub enum Guarded {
 /// Everything the portal keeps. One implementation per database backend.
 #[async_trait::async_trait]
 pub trait Store:
-    UserStore + SystemStore + TicketStore + BookingStore + MonitoringStore + Send + Sync + 'static
+    UserStore
+    + SystemStore
+    + TicketStore
+    + BookingStore
+    + MonitoringStore
+    + AccessStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Answers when the database does (the health check).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -17,7 +17,7 @@ pub async fn save_connection(
     tls: String,
     pinned_pem: String,
 ) -> Result<(), AppError> {
-    let admin = crate::auth::require(domain::Permission::ManageSystems).await?;
+    let admin = super::permissions::require_edit(id).await?;
     crate::auth::context()?
         .settings
         .save_connection(

@@ -1,4 +1,4 @@
-//! A system's page: header, Summary (tickets, status), Settings, Clustering, Connection and Logs.
+//! A system's page: header and tabs (Summary, Settings, Clustering, Connection, Logs, Permissions).
 
 use crate::error::AppError;
 use crate::pages::monitoring::{AcknowledgeTicket, AddCustomTicket, CustomTicketForm};
@@ -26,7 +26,7 @@ pub async fn set_system_identity(
     name: String,
     description: String,
 ) -> Result<(), AppError> {
-    let admin = crate::auth::require(domain::Permission::ManageSystems).await?;
+    let admin = super::permissions::require_edit(id).await?;
     crate::auth::context()?
         .systems
         .set_identity(domain::system::SystemId(id), &name, &description)
@@ -44,16 +44,18 @@ enum Tab {
     Clustering,
     Connection,
     Logs,
+    Permissions,
 }
 
 impl Tab {
-    const ALL: [Tab; 6] = [
+    const ALL: [Tab; 7] = [
         Tab::Summary,
         Tab::Settings,
         Tab::Extended,
         Tab::Clustering,
         Tab::Connection,
         Tab::Logs,
+        Tab::Permissions,
     ];
 
     fn label(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Tab {
             Tab::Clustering => "Clustering",
             Tab::Connection => "Connection",
             Tab::Logs => "Logs",
+            Tab::Permissions => "Permissions",
         }
     }
 
@@ -75,6 +78,7 @@ impl Tab {
             Tab::Clustering => "clustering",
             Tab::Connection => "connection",
             Tab::Logs => "logs",
+            Tab::Permissions => "permissions",
         }
     }
 }
@@ -98,6 +102,7 @@ pub fn SystemPage() -> impl IntoView {
             .unwrap_or(Tab::Summary)
     };
     let data = super::settings::TabData::new(id);
+    let access = super::permissions::AccessData::new(id, move || tab() == Tab::Permissions);
     let acknowledge = ServerAction::<AcknowledgeTicket>::new();
     let add_ticket = ServerAction::<AddCustomTicket>::new();
     let added = successes(add_ticket);
@@ -138,6 +143,7 @@ pub fn SystemPage() -> impl IntoView {
                             Tab::Clustering => view! { <super::settings::ClusteringTab data /> }.into_any(),
                             Tab::Connection => view! { <super::connection::ConnectionTab data /> }.into_any(),
                             Tab::Logs => view! { <super::logs::LogsTab id logs=data.logs /> }.into_any(),
+                            Tab::Permissions => view! { <super::permissions::PermissionsTab id data=access /> }.into_any(),
                         };
                         view! {
                             <Title text=name.clone() />

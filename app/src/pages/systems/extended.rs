@@ -15,7 +15,7 @@ pub async fn save_extended_settings(
     base: String,
     quantity: String,
 ) -> Result<ProvisionPlan, AppError> {
-    let admin = crate::auth::require(domain::Permission::ManageSystems).await?;
+    let admin = super::permissions::require_edit(id).await?;
     let plan = crate::auth::context()?
         .systems
         .save_extended(domain::system::SystemId(id), &domain, &base, &quantity)

@@ -5,6 +5,7 @@ mod connection;
 mod detail;
 mod extended;
 mod logs;
+mod permissions;
 mod settings;
 mod status;
 

@@ -38,7 +38,7 @@ pub async fn save_system_settings(
     allow_outgoing_sip: Option<String>,
     allow_incoming_sip: Option<String>,
 ) -> Result<(), AppError> {
-    let admin = crate::auth::require(domain::Permission::ManageSystems).await?;
+    let admin = super::permissions::require_edit(id).await?;
     let input = domain::system_settings::SettingsInput {
         name,
         description,
@@ -81,7 +81,7 @@ pub async fn set_ticket_filters(
     id: i64,
     hide: Option<HashMap<String, String>>,
 ) -> Result<(), AppError> {
-    let admin = crate::auth::require(domain::Permission::ManageSystems).await?;
+    let admin = super::permissions::require_edit(id).await?;
     let kinds: Vec<String> = hide.unwrap_or_default().into_keys().collect();
     crate::auth::context()?
         .settings
