@@ -11,6 +11,8 @@ pub struct AppContext {
     pub users: Arc<UserService>,
     pub systems: Arc<SystemService>,
     pub tickets: Arc<TicketService>,
+    /// The Navigator's folders and system list.
+    pub folders: Arc<domain::folders::FolderService>,
     /// Polls systems now (Test connection, Force Refresh); also runs in the background.
     pub monitor: Arc<domain::monitoring::Monitor>,
     /// Edit Settings, Ticket Filters, the Connection and Logs tabs.

@@ -2,6 +2,7 @@
 //! behind them.
 
 pub mod booking;
+pub mod navigator;
 pub mod role;
 pub mod system;
 pub mod system_access;
@@ -12,6 +13,8 @@ pub mod validation;
 
 #[cfg(feature = "ssr")]
 pub mod bookings;
+#[cfg(feature = "ssr")]
+pub mod folders;
 #[cfg(feature = "ssr")]
 pub mod login_throttle;
 #[cfg(feature = "ssr")]

@@ -2,11 +2,11 @@
 
 use app::pages::systems::DemoCluster;
 use domain::Role;
+use domain::Username;
 use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
 use domain::store::{SqliteStore, UserStore};
 use domain::users::UserService;
-use domain::Username;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use std::sync::Arc;

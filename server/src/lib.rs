@@ -163,6 +163,7 @@ async fn router(
             systems,
         )),
         tickets: Arc::new(TicketService::new(store.clone())),
+        folders: Arc::new(domain::folders::FolderService::new(store.clone())),
         bookings,
         access: Arc::new(domain::system_access::SystemAccessService::new(
             store.clone(),

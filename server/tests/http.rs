@@ -690,13 +690,131 @@ async fn demo_users_are_created_once_and_keep_their_passwords() {
     let store = open_store(&db_url(&dir)).await.unwrap();
     let first = bridgekeeper::demo::ensure_demo_users(&store).await.unwrap();
     assert_eq!(first.len(), 3);
-    assert!(first.iter().all(|(_, _, password)| password.as_ref().is_some_and(|p| p.len() >= 12)));
+    assert!(
+        first
+            .iter()
+            .all(|(_, _, password)| password.as_ref().is_some_and(|p| p.len() >= 12))
+    );
     let again = bridgekeeper::demo::ensure_demo_users(&store).await.unwrap();
     assert!(again.iter().all(|(_, _, password)| password.is_none()));
-    let users = UserService::new(Arc::new(store), PasswordPolicy::default(), LoginThrottle::default());
+    let users = UserService::new(
+        Arc::new(store),
+        PasswordPolicy::default(),
+        LoginThrottle::default(),
+    );
     let (name, _, password) = &first[0];
     users
-        .authenticate(name, password.clone().unwrap(), "127.0.0.1".parse().unwrap())
+        .authenticate(
+            name,
+            password.clone().unwrap(),
+            "127.0.0.1".parse().unwrap(),
+        )
         .await
         .expect("the first password still works");
+}
+
+#[tokio::test]
+async fn the_navigator_files_systems_in_folders() {
+    let cluster = cms_sim::Cluster::start(cms_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let address = cluster.base_urls()[0]
+        .trim_start_matches("https://")
+        .to_string();
+    let portal = Portal::fresh().await;
+    let admin = portal.login("root", PASSWORD).await;
+    let helpdesk = portal.login("hana", PASSWORD).await;
+
+    let refused = portal
+        .call(
+            Some(&helpdesk),
+            "/api/folders/create",
+            &[("parent", ""), ("name", "Europe")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    for (parent, name) in [("", "Europe"), ("1", "Paris")] {
+        let created = portal
+            .call(
+                Some(&admin),
+                "/api/folders/create",
+                &[("parent", parent), ("name", name)],
+            )
+            .await;
+        assert_eq!(
+            created.status(),
+            StatusCode::OK,
+            "{:?}",
+            created.text().await
+        );
+    }
+    let duplicate = portal
+        .call(
+            Some(&admin),
+            "/api/folders/create",
+            &[("parent", ""), ("name", "europe")],
+        )
+        .await;
+    assert_eq!(duplicate.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let cycle = portal
+        .call(
+            Some(&admin),
+            "/api/folders/move",
+            &[("id", "1"), ("parent", "2")],
+        )
+        .await;
+    assert_eq!(cycle.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let added = portal
+        .call(
+            Some(&admin),
+            "/api/systems/add",
+            &[
+                ("address", address.as_str()),
+                ("username", "admin"),
+                ("password", "admin"),
+                ("tls", "insecure"),
+                ("folder", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK, "{:?}", added.text().await);
+
+    let list = |folder: &'static str, search: &'static str| {
+        let portal = &portal;
+        let helpdesk = helpdesk.clone();
+        async move {
+            let body: serde_json::Value = portal
+                .call(
+                    Some(&helpdesk),
+                    "/api/systems/navigator",
+                    &[
+                        ("query[folder]", folder),
+                        ("query[search]", search),
+                        ("query[sort]", "Name"),
+                        ("query[descending]", "false"),
+                        ("query[page]", "1"),
+                    ],
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            body["page"]["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(list("2", "").await, 1, "in Paris");
+    assert_eq!(list("1", "").await, 0, "not directly in Europe");
+    assert_eq!(list("1", "127.0.0.1").await, 1, "search crosses folders");
+
+    let deleted = portal
+        .call(
+            Some(&admin),
+            "/api/folders/delete",
+            &[("id", "2"), ("target", "1")],
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert_eq!(list("1", "").await, 1, "Paris's system moved to Europe");
+    cluster.shutdown().await;
 }

@@ -3,10 +3,12 @@
 
 pub mod access;
 pub mod bookings;
+pub mod folders;
 mod monitoring;
 mod sqlite;
 mod sqlite_access;
 mod sqlite_bookings;
+mod sqlite_folders;
 mod sqlite_monitoring;
 mod sqlite_systems;
 
@@ -57,6 +59,7 @@ pub trait Store:
     + TicketStore
     + BookingStore
     + MonitoringStore
+    + folders::FolderStore
     + AccessStore
     + Send
     + Sync

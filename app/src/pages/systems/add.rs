@@ -14,9 +14,26 @@ pub async fn add_system(
     password: String,
     tls: String,
     pinned_pem: Option<String>,
+    folder: Option<String>,
 ) -> Result<(), AppError> {
     let admin = crate::auth::require(domain::Permission::ManageSystems).await?;
-    let outcome = crate::auth::context()?
+    let context = crate::auth::context()?;
+    // The folder is checked before anything is saved.
+    let folder = super::navigator::folder_field(folder.as_deref().unwrap_or_default())?;
+    if let Some(folder) = folder {
+        let known = context
+            .folders
+            .tree()
+            .await
+            .map_err(|e| AppError::internal("folders", e))?;
+        if !known.iter().any(|f| f.id == folder) {
+            return Err(
+                AppError::Invalid(domain::FieldErrors::single("folder", "no such folder"))
+                    .with_status(),
+            );
+        }
+    }
+    let outcome = context
         .systems
         .add(domain::systems::AddSystemInput {
             address,
@@ -27,9 +44,26 @@ pub async fn add_system(
         })
         .await
         .map_err(super::system_error)?;
+    if folder.is_some() {
+        context
+            .folders
+            .place_system(outcome.id, folder)
+            .await
+            .map_err(|e| AppError::internal("placing the new system in its folder", e))?;
+    }
     tracing::info!(by = %admin.username, system = outcome.id.0, connectivity = ?outcome.connectivity, "system added");
     leptos_axum::redirect(&format!("/systems/{}?added=1", outcome.id.0));
     Ok(())
+}
+
+#[server(endpoint = "folders/list")]
+pub async fn list_folders() -> Result<Vec<domain::navigator::Folder>, AppError> {
+    crate::auth::require(domain::Permission::ViewSystems).await?;
+    crate::auth::context()?
+        .folders
+        .tree()
+        .await
+        .map_err(|e| AppError::internal("folders", e))
 }
 
 #[component]
@@ -37,6 +71,15 @@ pub fn AddSystemPage() -> impl IntoView {
     let add = ServerAction::<AddSystem>::new();
     let error = action_error(add);
     let demo = Resource::new(|| (), |_| demo_cms());
+    let folders = Resource::new(|| (), |_| list_folders());
+    let query = leptos_router::hooks::use_query_map();
+    let preset = move || {
+        query
+            .read_untracked()
+            .get("folder")
+            .and_then(|f| f.parse().ok())
+            .map(domain::navigator::FolderId)
+    };
     let invalid = move |field: &'static str| {
         move || {
             error
@@ -93,6 +136,19 @@ pub fn AddSystemPage() -> impl IntoView {
                         placeholder="Only for \"Trust this certificate\": -----BEGIN CERTIFICATE-----"
                         aria-invalid=invalid("pinned_pem")></textarea>
                     <FieldMessage error field="pinned_pem" />
+                </div>
+                <label for="folder">"Folder"</label>
+                <div>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let options = folders
+                                .await
+                                .map(|list| super::navigator::folder_options(&list, preset(), None))
+                                .ok();
+                            view! { <select id="folder" name="folder">{options}</select> }
+                        })}
+                    </Transition>
+                    <FieldMessage error field="folder" />
                 </div>
                 <div class="actions">
                     <FormMessage error />

@@ -5,19 +5,18 @@ mod connection;
 mod detail;
 mod extended;
 mod logs;
+mod navigator;
 mod permissions;
 mod settings;
 mod status;
 
 pub use add::AddSystemPage;
 pub use detail::SystemPage;
+pub use navigator::SystemsPage;
 
 use crate::error::AppError;
-use domain::system::Connectivity;
 use domain::system::SystemSummary;
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 /// Where demo mode's simulated Cisco Meeting Server cluster listens, to add it as a system.
@@ -54,86 +53,6 @@ pub async fn list_systems() -> Result<Vec<SystemSummary>, AppError> {
         .list()
         .await
         .map_err(|e| AppError::internal("listing systems", e))
-}
-
-/// Idle / No Response, as TMS's status column shows it.
-pub(crate) fn status_label(connectivity: Connectivity) -> &'static str {
-    match connectivity {
-        Connectivity::Reachable => "Idle",
-        _ => "No Response",
-    }
-}
-
-#[component]
-pub fn SystemsPage() -> impl IntoView {
-    let systems = Resource::new(|| (), |_| list_systems());
-    let user = expect_context::<crate::shell::CurrentUser>().0;
-    view! {
-        <Title text="Systems" />
-        <div class="page-head">
-            <h1>"Systems"</h1>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let can_add = user
-                        .await
-                        .ok()
-                        .flatten()
-                        .is_some_and(|u| u.role.can(domain::Permission::ManageSystems));
-                    can_add
-                        .then(|| view! { <A href="/systems/add" attr:class="button primary">"Add Systems"</A> })
-                })}
-            </Transition>
-        </div>
-        <Transition fallback=|| view! { <p>"Loading systems…"</p> }>
-            {move || Suspend::new(async move {
-                match systems.await {
-                    Ok(list) if list.is_empty() => {
-                        view! { <p class="empty">"No systems have been added."</p> }.into_any()
-                    }
-                    Ok(list) => view! { <SystemTable list /> }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn SystemTable(list: Vec<SystemSummary>) -> impl IntoView {
-    let rows = list
-        .into_iter()
-        .map(|s| {
-            let href = format!("/systems/{}", s.id.0);
-            let name = s.display_name();
-            view! {
-                <tr data-system=s.host().to_string()>
-                    <td>{s.host().to_string()}</td>
-                    <td>
-                        <A href=href>{name}</A>
-                    </td>
-                    <td>{s.system_type.clone()}</td>
-                    <td>{s.description.clone()}</td>
-                    <td>{status_label(s.connectivity)}</td>
-                    <td class="num">{s.open_tickets}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <table class="data">
-            <thead>
-                <tr>
-                    <th scope="col">"Network Address"</th>
-                    <th scope="col">"System Name"</th>
-                    <th scope="col">"System Type"</th>
-                    <th scope="col">"Description"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Open tickets"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
 }
 
 #[component]
