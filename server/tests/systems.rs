@@ -257,6 +257,10 @@ async fn the_help_desk_reads_settings_and_logs_but_cannot_change_anything() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(total >= 6, "the six requests of adding: {total}");
+    let week = portal
+        .json(hd, "/api/systems/week-bookings", &[("id", &id)])
+        .await;
+    assert_eq!(week, serde_json::json!([]), "no bookings yet");
     portal.stop().await;
 }
 

@@ -137,7 +137,7 @@ pub fn SystemPage() -> impl IntoView {
                             })
                             .collect_view();
                         let body = match tab() {
-                            Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket status=data.status /> }.into_any(),
+                            Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket status=data.status bookings=data.bookings /> }.into_any(),
                             Tab::Settings => view! { <super::settings::SettingsTab id data /> }.into_any(),
                             Tab::Extended => view! { <super::extended::ExtendedSettingsTab system=system.clone() /> }.into_any(),
                             Tab::Clustering => view! { <super::settings::ClusteringTab data /> }.into_any(),
@@ -176,6 +176,7 @@ fn Summary(
     acknowledge: ServerAction<AcknowledgeTicket>,
     add_ticket: ServerAction<AddCustomTicket>,
     status: super::status::StatusResource,
+    bookings: super::status::BookingsResource,
 ) -> impl IntoView {
     let error = action_error(acknowledge);
     let tickets = system.tickets.clone();
@@ -209,7 +210,7 @@ fn Summary(
             </Show>
             <p><A href=format!("/systems/{}?tab=settings", system.summary.id.0)>"▸ Edit settings"</A></p>
         </section>
-        <super::status::SystemStatusCard id=id.0 status />
+        <super::status::SystemStatusCard id=id.0 status bookings />
         <section class="card">
             <h2>"System"</h2>
             <dl class="facts">

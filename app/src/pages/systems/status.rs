@@ -2,6 +2,7 @@
 //! Call, No Response), from what monitoring last read.
 
 use crate::error::AppError;
+use domain::booking::MeetingView;
 use domain::system::Connectivity;
 use domain::system_status::{
     StatusSnapshot, format_count, format_kbits, format_uptime, status_label,
@@ -18,6 +19,34 @@ pub async fn load_system_status(id: i64) -> Result<Option<StatusSnapshot>, AppEr
         .await
         .map_err(super::system_error)
 }
+
+/// The system's meetings that are not over and start within the next 7 days.
+#[server(endpoint = "systems/week-bookings")]
+pub async fn load_week_bookings(id: i64) -> Result<Vec<MeetingView>, AppError> {
+    use domain::booking::MeetingState;
+    crate::auth::require(domain::Permission::ViewSystems).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let filter = domain::store::bookings::MeetingFilter {
+        from: Some(now),
+        to: Some(now + time::Duration::days(7)),
+        system: Some(domain::system::SystemId(id)),
+        states: vec![
+            MeetingState::Pending,
+            MeetingState::Starting,
+            MeetingState::Ongoing,
+            MeetingState::Ending,
+        ],
+        limit: Some(50),
+        ..Default::default()
+    };
+    crate::auth::context()?
+        .bookings
+        .list(&filter, &domain::zone::Zone::utc())
+        .await
+        .map_err(|e| AppError::internal("this week's bookings", e))
+}
+
+pub type BookingsResource = Resource<Result<Vec<MeetingView>, AppError>>;
 
 /// What monitoring last read, loaded once for the header and the Summary. Created where the page
 /// is, outside any `<Suspense>`, so that server and browser number it alike when hydrating.
@@ -37,7 +66,11 @@ pub fn HeaderStatus(status: StatusResource, connectivity: Connectivity) -> impl 
 }
 
 #[component]
-pub fn SystemStatusCard(id: i64, status: StatusResource) -> impl IntoView {
+pub fn SystemStatusCard(
+    id: i64,
+    status: StatusResource,
+    bookings: BookingsResource,
+) -> impl IntoView {
     view! {
         <section class="card system-status-card">
             <h2>"System Status"</h2>
@@ -53,9 +86,50 @@ pub fn SystemStatusCard(id: i64, status: StatusResource) -> impl IntoView {
         </section>
         <section class="card">
             <h2>"This Week's Bookings"</h2>
-            <p class="bookings-empty">"There are no bookings for this system in the next 7 days."</p>
+            <Transition fallback=|| view! { <p>"Loading the bookings…"</p> }>
+                {move || Suspend::new(async move {
+                    match bookings.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="bookings-empty">"There are no bookings for this system in the next 7 days."</p>
+                        }
+                            .into_any(),
+                        Ok(list) => view! { <WeekBookings list /> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
             <p><A href=format!("/booking/new?system={id}")>"▸ Book conference with this system"</A></p>
         </section>
+    }
+}
+
+#[component]
+fn WeekBookings(list: Vec<MeetingView>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|m| {
+            view! {
+                <tr class="week-booking">
+                    <td><A href=format!("/booking/meetings/{}", m.id.0)>{m.title.clone()}</A></td>
+                    <td><crate::widgets::LocalTime at=m.start.clone() /></td>
+                    <td><crate::widgets::LocalTime at=m.end.clone() /></td>
+                    <td>{m.owner.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="data">
+            <thead>
+                <tr>
+                    <th scope="col">"Conference"</th>
+                    <th scope="col">"Start"</th>
+                    <th scope="col">"End"</th>
+                    <th scope="col">"Owner"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }
 
