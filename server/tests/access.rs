@@ -279,6 +279,23 @@ async fn a_restricted_system_takes_bookings_only_from_listed_users() {
     assert_eq!(saved["booking"], "Listed", "{saved}");
     assert_eq!(saved["changed_by"], "root", "{saved}");
 
+    // The booking form offers the system only to those who may book on it.
+    for (who, offered) in [(&sam, 0), (&sid, 1), (&root, 1)] {
+        let (status, defaults) = portal
+            .json(
+                who,
+                "/api/bookings/defaults",
+                &[("date", ""), ("tz", "UTC")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{defaults}");
+        assert_eq!(
+            defaults["systems"].as_array().unwrap().len(),
+            offered,
+            "{defaults}"
+        );
+    }
+
     // Sam is not on the list: refused on the system field, and automatic choice skips it.
     let (status, body) = portal
         .json(

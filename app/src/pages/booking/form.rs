@@ -34,7 +34,7 @@ pub struct Confirmation {
 
 #[server(endpoint = "bookings/defaults")]
 pub async fn booking_defaults(date: String, tz: String) -> Result<FormDefaults, AppError> {
-    crate::auth::require(domain::Permission::Book).await?;
+    let user = crate::auth::require(domain::Permission::Book).await?;
     let date = match domain::booking::recurrence::parse_iso_date(&date) {
         Some(d) => domain::booking::recurrence::iso_date(d),
         None => domain::booking::recurrence::iso_date(
@@ -43,8 +43,17 @@ pub async fn booking_defaults(date: String, tz: String) -> Result<FormDefaults, 
                 .date(),
         ),
     };
-    let bookings = crate::auth::context()?.bookings;
+    let context = crate::auth::context()?;
+    let bookings = context.bookings;
     let settings = bookings.settings().await.map_err(super::booking_error)?;
+    // Only the systems the user may book on (their Permissions tab).
+    let access = context
+        .access
+        .rules()
+        .await
+        .map_err(|e| AppError::internal("system permissions", e))?;
+    let mut systems = super::system_names().await?;
+    systems.retain(|(id, _)| access.may_book(domain::system::SystemId(*id), user.id, user.role));
     Ok(FormDefaults {
         date: date.clone(),
         title: bookings
@@ -52,7 +61,7 @@ pub async fn booking_defaults(date: String, tz: String) -> Result<FormDefaults, 
             .await
             .map_err(super::booking_error)?,
         duration_minutes: settings.default_duration_minutes,
-        systems: super::system_names().await?,
+        systems,
     })
 }
 
