@@ -336,6 +336,16 @@ impl BookingService {
                 "only its owner, an administrator or the help desk extends a meeting",
             ));
         }
+        // The help desk (and administrators) extend for a caller whatever the system's list.
+        if !actor.role.can(Permission::Monitor)
+            && !SystemAccessService::new(self.store.clone())
+                .may_book(actor.id, actor.role, meeting.system)
+                .await?
+        {
+            return Err(BookingError::Forbidden(
+                "the system's Permissions no longer let its owner book on it",
+            ));
+        }
         let minutes = by.whole_minutes();
         let title =
             Title::parse(&meeting.title).map_err(|e| BookingError::Internal(e.to_string()))?;

@@ -346,12 +346,41 @@ async fn a_restricted_system_takes_bookings_only_from_listed_users() {
     // Opening the system again lets Sam book.
     let (status, _) = portal.save_access(&root, "everyone", "everyone", &[]).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = portal
+    let (status, booked) = portal
         .json(
             &sam,
             "/api/bookings/create",
             &form("Board", &date, "10:00", "60", &system, "desk@example.com"),
         )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{booked}");
+
+    // Restricted again without Sam: he can no longer edit or extend his booking there, while
+    // an administrator (and the help desk, for a live meeting) still can.
+    let (status, _) = portal
+        .save_access(&root, "listed", "everyone", &[format!("book[{sid_id}]")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let meeting = booked["meeting"].to_string();
+    let edit = [
+        ("id", meeting.as_str()),
+        ("title", "Board (moved)"),
+        ("date", date.as_str()),
+        ("start_time", "09:00"),
+        ("end_time", "09:30"),
+    ];
+    let (status, body) = portal.json(&sam, "/api/bookings/edit", &edit).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let extend = [("id", meeting.as_str()), ("minutes", "15")];
+    let (status, body) = portal.json(&sam, "/api/bookings/extend", &extend).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = portal.json(&root, "/api/bookings/edit", &edit).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = portal.json(&root, "/api/bookings/extend", &extend).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Cancelling stays possible for the owner.
+    let (status, body) = portal
+        .json(&sam, "/api/bookings/cancel", &[("id", &meeting)])
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
