@@ -200,7 +200,22 @@ impl BookingService {
         }
         let systems = self.store.list_systems().await?;
         let access = SystemAccessService::new(self.store.clone()).rules().await?;
-        let may_book = |system: SystemId| access.may_book(system, actor.id, actor.role);
+        // A system whose Scheduling settings turn Allow Booking off takes no new bookings.
+        let mut closed_to_booking = std::collections::HashSet::new();
+        for system in &systems {
+            if !self
+                .store
+                .settings(system.id)
+                .await?
+                .scheduling
+                .allow_booking
+            {
+                closed_to_booking.insert(system.id);
+            }
+        }
+        let may_book = |system: SystemId| {
+            !closed_to_booking.contains(&system) && access.may_book(system, actor.id, actor.role)
+        };
         let mut warnings = Vec::new();
         let chosen = match parsed.system {
             Some(id) => match systems.iter().find(|s| s.id == id) {
@@ -208,6 +223,15 @@ impl BookingService {
                     return Err(BookingError::Invalid(FieldErrors::single(
                         "system",
                         "no such system",
+                    )));
+                }
+                Some(system) if closed_to_booking.contains(&id) => {
+                    return Err(BookingError::Invalid(FieldErrors::single(
+                        "system",
+                        format!(
+                            "{} does not allow booking (its Scheduling settings)",
+                            system.display_name()
+                        ),
                     )));
                 }
                 Some(system) if !may_book(id) => {

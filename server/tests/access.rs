@@ -475,3 +475,54 @@ async fn only_listed_administrators_edit_a_restricted_system() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn a_system_that_does_not_allow_booking_takes_no_new_bookings() {
+    let portal = Portal::start(2).await;
+    let root = portal.login("root").await;
+    let id = portal.system.to_string();
+    let date = tomorrow();
+    let closed: Vec<(&str, &str)> = settings_form(&id)
+        .into_iter()
+        .filter(|(key, _)| *key != "allow_booking")
+        .collect();
+    let (status, body) = portal
+        .json(&root, "/api/systems/settings/save", &closed)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    for system in [id.as_str(), "auto"] {
+        let (status, body) = portal
+            .json(
+                &root,
+                "/api/bookings/create",
+                &form("Board", &date, "10:00", "60", system, "desk@example.com"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{system}: {body}");
+    }
+    let (_, body) = portal
+        .json(
+            &root,
+            "/api/bookings/create",
+            &form("Board", &date, "10:00", "60", &id, "desk@example.com"),
+        )
+        .await;
+    assert!(
+        body.to_string().contains("does not allow booking"),
+        "{body}"
+    );
+
+    let (status, body) = portal
+        .json(&root, "/api/systems/settings/save", &settings_form(&id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = portal
+        .json(
+            &root,
+            "/api/bookings/create",
+            &form("Board", &date, "10:00", "60", &id, "desk@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

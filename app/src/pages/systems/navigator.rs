@@ -169,7 +169,7 @@ pub(super) fn folder_options(
         .filter(|f| Some(f.id) != skip)
         .map(|f| (f.id, path_of(folders, f.id)))
         .collect();
-    paths.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    paths.sort_by_key(|(_, path)| path.to_lowercase());
     options.extend(paths.into_iter().map(|(id, path)| (id.0.to_string(), path)));
     let selected = selected.map(|f| f.0.to_string()).unwrap_or_default();
     options
@@ -412,7 +412,7 @@ fn FolderTree(
         .filter(|f| f.parent == parent)
         .cloned()
         .collect();
-    children.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    children.sort_by_key(|f| f.name.to_lowercase());
     (!children.is_empty()).then(|| {
         let items = children
             .into_iter()
@@ -522,7 +522,7 @@ mod tests {
         let mut map = leptos_router::params::ParamsMap::new();
         for pair in address.trim_start_matches("/systems?").split('&') {
             let (k, v) = pair.split_once('=').unwrap();
-            map.insert(k, v.replace("%20", " "));
+            map.insert(k.to_string(), v.replace("%20", " "));
         }
         assert_eq!(query_from(&map), query);
     }
