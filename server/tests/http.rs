@@ -618,16 +618,21 @@ async fn systems_are_added_named_and_their_tickets_acknowledged_per_role() {
         .await;
     assert_eq!(acknowledged.status(), StatusCode::OK);
 
+    let settings = [
+        ("id", id.as_str()),
+        ("name", "CMS Core Primary"),
+        ("description", ""),
+        ("ip_zone", ""),
+        ("time_zone", ""),
+        ("web_bridge_uri", ""),
+        ("system_contact", ""),
+        ("alternate_address", ""),
+        ("alternate_username", ""),
+        ("alternate_password", ""),
+        ("allow_booking", "on"),
+    ];
     let renamed = portal
-        .call(
-            Some(&helpdesk),
-            "/api/systems/identity",
-            &[
-                ("id", &id),
-                ("name", "CMS Core Primary"),
-                ("description", ""),
-            ],
-        )
+        .call(Some(&helpdesk), "/api/systems/settings/save", &settings)
         .await;
     assert_eq!(
         renamed.status(),
@@ -635,15 +640,7 @@ async fn systems_are_added_named_and_their_tickets_acknowledged_per_role() {
         "help desk cannot edit settings"
     );
     let renamed = portal
-        .call(
-            Some(&admin),
-            "/api/systems/identity",
-            &[
-                ("id", &id),
-                ("name", "CMS Core Primary"),
-                ("description", ""),
-            ],
-        )
+        .call(Some(&admin), "/api/systems/settings/save", &settings)
         .await;
     assert_eq!(renamed.status(), StatusCode::OK);
     let detail: serde_json::Value = portal

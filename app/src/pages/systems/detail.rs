@@ -20,22 +20,6 @@ pub async fn load_system(id: i64) -> Result<SystemDetail, AppError> {
         .map_err(super::system_error)
 }
 
-#[server(endpoint = "systems/identity")]
-pub async fn set_system_identity(
-    id: i64,
-    name: String,
-    description: String,
-) -> Result<(), AppError> {
-    let admin = super::permissions::require_edit(id).await?;
-    crate::auth::context()?
-        .systems
-        .set_identity(domain::system::SystemId(id), &name, &description)
-        .await
-        .map_err(super::system_error)?;
-    tracing::info!(by = %admin.username, system = id, "system settings saved");
-    Ok(())
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Summary,
