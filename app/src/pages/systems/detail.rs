@@ -86,6 +86,7 @@ pub fn SystemPage() -> impl IntoView {
             .unwrap_or(Tab::Summary)
     };
     let data = super::settings::TabData::new(id);
+    let extended = super::extended::ExtendedData::new(id);
     let access = super::permissions::AccessData::new(id, move || tab() == Tab::Permissions);
     let acknowledge = ServerAction::<AcknowledgeTicket>::new();
     let add_ticket = ServerAction::<AddCustomTicket>::new();
@@ -123,7 +124,7 @@ pub fn SystemPage() -> impl IntoView {
                         let body = match tab() {
                             Tab::Summary => view! { <Summary system=system.clone() acknowledge add_ticket status=data.status bookings=data.bookings /> }.into_any(),
                             Tab::Settings => view! { <super::settings::SettingsTab id data /> }.into_any(),
-                            Tab::Extended => view! { <super::extended::ExtendedSettingsTab system=system.clone() /> }.into_any(),
+                            Tab::Extended => view! { <super::extended::ExtendedSettingsTab system=system.clone() data=extended /> }.into_any(),
                             Tab::Clustering => view! { <super::settings::ClusteringTab data /> }.into_any(),
                             Tab::Connection => view! { <super::connection::ConnectionTab data /> }.into_any(),
                             Tab::Logs => view! { <super::logs::LogsTab id logs=data.logs /> }.into_any(),

@@ -44,10 +44,39 @@ fn preview(provisioned: Option<IdRange>, base: &str, quantity: &str) -> String {
     }
 }
 
+/// The tab's action and live progress, created with the system page (not inside its loading
+/// boundary) so hydration finds the same resources the server rendered.
+#[derive(Clone, Copy)]
+pub struct ExtendedData {
+    save: ServerAction<SaveExtendedSettings>,
+    tick: RwSignal<u32>,
+    progress: Resource<Result<Option<Provisioning>, AppError>>,
+}
+
+impl ExtendedData {
+    pub fn new(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> ExtendedData {
+        let save = ServerAction::<SaveExtendedSettings>::new();
+        let tick = RwSignal::new(0u32);
+        let progress = Resource::new(
+            move || (id(), tick.get(), save.version().get()),
+            |(id, ..)| provisioning_status(id),
+        );
+        ExtendedData {
+            save,
+            tick,
+            progress,
+        }
+    }
+}
+
 #[component]
-pub fn ExtendedSettingsTab(system: SystemDetail) -> impl IntoView {
+pub fn ExtendedSettingsTab(system: SystemDetail, data: ExtendedData) -> impl IntoView {
     let id = system.summary.id.0;
-    let save = ServerAction::<SaveExtendedSettings>::new();
+    let ExtendedData {
+        save,
+        tick,
+        progress,
+    } = data;
     let error = action_error(save);
     let current = system.extended.clone();
     let domain = RwSignal::new(
@@ -69,11 +98,6 @@ pub fn ExtendedSettingsTab(system: SystemDetail) -> impl IntoView {
             .unwrap_or_default(),
     );
     let provisioned = system.provisioned;
-    let tick = RwSignal::new(0u32);
-    let progress = Resource::new(
-        move || (tick.get(), save.version().get()),
-        move |_| provisioning_status(id),
-    );
     // Poll while provisioning runs (browser only: effects do not run on the server).
     Effect::new(move |_| {
         if let Some(Ok(Some(p))) = progress.get()
