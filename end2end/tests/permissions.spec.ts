@@ -90,9 +90,21 @@ test('an administrator restricts booking and editing on a system', async ({ page
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(form.getByRole('status')).toHaveText('Permissions saved.');
   const rename = () =>
-    page.request.post('/api/systems/identity', {
+    page.request.post('/api/systems/settings/save', {
       headers: { Origin: origin },
-      form: { id: String(id), name: 'Restricted bridge', description: '' },
+      form: {
+        id: String(id),
+        name: 'Restricted bridge',
+        description: '',
+        ip_zone: '',
+        time_zone: '',
+        web_bridge_uri: '',
+        system_contact: '',
+        alternate_address: '',
+        alternate_username: '',
+        alternate_password: '',
+        allow_booking: 'on',
+      },
     });
   expect((await rename()).status()).toBe(403);
   form = await openTab(page, id);

@@ -418,10 +418,6 @@ async fn only_listed_administrators_edit_a_restricted_system() {
     for (path, form) in [
         ("/api/systems/settings/save", settings_form(&id)),
         (
-            "/api/systems/identity",
-            vec![("id", id.as_str()), ("name", "X"), ("description", "")],
-        ),
-        (
             "/api/systems/connection",
             vec![
                 ("id", id.as_str()),
