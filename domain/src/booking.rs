@@ -2,6 +2,7 @@
 //! parsed input types (a value of these types is valid), meeting states, recurrence and the
 //! booking rules ([`rules`]).
 
+pub mod calendar;
 pub mod recurrence;
 pub mod rules;
 
