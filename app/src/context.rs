@@ -19,6 +19,8 @@ pub struct AppContext {
     pub settings: Arc<domain::system_settings::SettingsService>,
     /// Booking: conferences, their meetings and the rules (the scheduler engine runs them).
     pub bookings: Arc<domain::bookings::BookingService>,
+    /// Who is connected to a running meeting, read from its call bridge.
+    pub live_participants: Arc<domain::live_participants::LiveParticipantService>,
     /// Per-system permissions: who may book on and edit each system.
     pub access: Arc<domain::system_access::SystemAccessService>,
     /// In demo mode, the simulated CMS cluster running beside the portal.

@@ -358,6 +358,62 @@ pub struct DialIn {
     pub passcode: Option<String>,
 }
 
+/// Where a participant is while the meeting runs, as the call bridge reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LegState {
+    /// Dialled, not answered yet.
+    Ringing,
+    Connected,
+    OnHold,
+    /// No call leg: the dial-out was refused, or the participant hung up or was not dialled.
+    NotConnected,
+    /// A state this version does not know, as the server named it.
+    Other(String),
+}
+
+impl LegState {
+    pub fn label(&self) -> &str {
+        match self {
+            LegState::Ringing => "Ringing",
+            LegState::Connected => "Connected",
+            LegState::OnHold => "On hold",
+            LegState::NotConnected => "Not connected",
+            LegState::Other(state) => state,
+        }
+    }
+
+    /// For a CSS class and tests: `ringing`, `connected`, `on-hold`, `not-connected`, `other`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LegState::Ringing => "ringing",
+            LegState::Connected => "connected",
+            LegState::OnHold => "on-hold",
+            LegState::NotConnected => "not-connected",
+            LegState::Other(_) => "other",
+        }
+    }
+}
+
+/// One participant of a running meeting: a booked one (dialled out) or someone who dialled in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantStatus {
+    /// The booked SIP URI, or what the server reports of a caller.
+    pub address: String,
+    pub state: LegState,
+    /// Joined by dialling in (not one of the booked participants).
+    pub dialled_in: bool,
+}
+
+/// The participants' live state on the conference page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LiveParticipants {
+    /// The meeting has no call on the server (not started, a reservation, or over).
+    NoCall,
+    /// The call bridge did not answer in time; the page says so and tries again.
+    Unavailable(String),
+    Call(Vec<ParticipantStatus>),
+}
+
 /// Everything the conference page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConferencePage {

@@ -500,6 +500,133 @@ impl BookingService {
         Ok(())
     }
 
+    /// Edits the series `id` belongs to: the title of every occurrence not over yet (running ones
+    /// take it at once), the shared participants, passcode and notes, and — when new times are
+    /// given — the times of every pending occurrence still ahead, each on its own date in the
+    /// booking's zone. Capacity and participants are checked in the saving transaction; any
+    /// problem refuses the whole change.
+    pub async fn edit_series(
+        &self,
+        actor: &Actor,
+        id: MeetingId,
+        edit: &SeriesEdit,
+        now: OffsetDateTime,
+    ) -> Result<usize, BookingError> {
+        let meeting = self.record(id).await?;
+        if !Self::may_change(actor, &meeting) {
+            return Err(BookingError::Forbidden(
+                "only its owner or an administrator edits a series",
+            ));
+        }
+        if !SystemAccessService::new(self.store.clone())
+            .may_book(actor.id, actor.role, meeting.system)
+            .await?
+        {
+            return Err(BookingError::Forbidden(
+                "the system's Permissions no longer let its owner book on it",
+            ));
+        }
+        let conference = self
+            .store
+            .conference(meeting.conference)
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        let zone = Zone::parse(&conference.zone).unwrap_or_else(|_| Zone::utc());
+        let mut errors = FieldErrors::default();
+        let title = errors.check("title", Title::parse(&edit.title));
+        let participants = parse_participants(&mut errors, &edit.participants);
+        let passcode = if edit.remove_passcode {
+            Some(None)
+        } else {
+            errors
+                .check("passcode", Passcode::parse_optional(&edit.passcode))
+                .and_then(|p| p.map(Some))
+        };
+        let notes = parse_notes(&mut errors, &edit.notes);
+        let (start_text, end_text) = (edit.start_time.trim(), edit.end_time.trim());
+        if !start_text.is_empty() && parse_time(start_text).is_none() {
+            errors.add("start_time", "must be a time (HH:MM)");
+        }
+        if !end_text.is_empty() && parse_time(end_text).is_none() {
+            errors.add("end_time", "must be a time (HH:MM)");
+        }
+        if start_text.is_empty() && !end_text.is_empty() {
+            errors.add("start_time", "is needed with a new end time");
+        }
+        let series = self
+            .store
+            .meetings(&MeetingFilter {
+                conference: Some(meeting.conference),
+                ..MeetingFilter::default()
+            })
+            .await?;
+        let mut moves = Vec::new();
+        if !start_text.is_empty() && errors.is_empty() {
+            for m in series
+                .iter()
+                .filter(|m| m.state == MeetingState::Pending && m.span.start() > now)
+            {
+                let date = crate::booking::recurrence::iso_date(zone.local(m.span.start()).date());
+                // Without a new end time each occurrence keeps its length.
+                let minutes = (m.span.end() - m.span.start()).whole_minutes().to_string();
+                let mut own = FieldErrors::default();
+                match parse_span(&mut own, &zone, &date, start_text, end_text, &minutes) {
+                    Some(span) if span.start() < now => errors.add(
+                        "start_time",
+                        format!("would put the {date} occurrence in the past"),
+                    ),
+                    Some(span) => moves.push((m.id, span)),
+                    None => {
+                        // The same problem for every occurrence: say it once.
+                        for e in own.0 {
+                            if errors.for_field(&e.field).is_none() {
+                                errors.add(&e.field, e.message);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        errors.into_result().map_err(BookingError::Invalid)?;
+        let Some(title) = title else {
+            return Err(BookingError::Internal("unparsed title".into()));
+        };
+        let changed = series
+            .iter()
+            .filter(|m| !m.state.is_final() && m.state != MeetingState::Ending)
+            .count();
+        let change = crate::store::bookings::SeriesChange {
+            title,
+            participants,
+            passcode,
+            notes,
+            moves,
+        };
+        Self::changed(
+            self.store
+                .change_series(meeting.conference, &change, &actor.name)
+                .await?,
+        )?;
+        self.bell.ring();
+        Ok(changed)
+    }
+
+    /// Cancels every occurrence of the series that has not started; how many.
+    pub async fn cancel_series(&self, actor: &Actor, id: MeetingId) -> Result<usize, BookingError> {
+        let meeting = self.record(id).await?;
+        if !Self::may_change(actor, &meeting) {
+            return Err(BookingError::Forbidden(
+                "only its owner or an administrator cancels a series",
+            ));
+        }
+        let cancelled = self
+            .store
+            .cancel_series(meeting.conference, &actor.name)
+            .await?;
+        self.bell.ring();
+        Ok(cancelled)
+    }
+
     /// Meetings for lists and the calendar, times also in the viewer's zone.
     pub async fn list(
         &self,
@@ -543,7 +670,8 @@ impl BookingService {
             range: extended
                 .as_ref()
                 .map(|e| format!("{}–{}@{}", e.range.base, e.range.last(), e.domain)),
-            passcode: conference.passcode.as_ref().map(|p| p.expose().to_string()),
+            // Saved secrets never go back to the browser: only whether there is one.
+            passcode: conference.passcode.as_ref().map(|_| "*****".to_string()),
         };
         let series = self
             .list(
@@ -668,6 +796,19 @@ pub struct MeetingEdit {
     pub end_time: String,
 }
 
+/// A change of a whole series, as typed. Empty times keep each occurrence's own; an empty
+/// passcode keeps it unless `remove_passcode`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SeriesEdit {
+    pub title: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub participants: String,
+    pub passcode: String,
+    pub remove_passcode: bool,
+    pub notes: String,
+}
+
 /// A booking, parsed: only valid values. `spans` holds each occurrence (the first one first).
 #[derive(Debug, Clone)]
 pub struct Booking {
@@ -739,6 +880,33 @@ fn parse_span(
     }
 }
 
+/// SIP URIs separated by commas, semicolons, spaces or new lines; duplicates dropped.
+fn parse_participants(errors: &mut FieldErrors, text: &str) -> Vec<SipUri> {
+    let mut participants = Vec::new();
+    for text in text
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        match SipUri::parse(text) {
+            Ok(uri) if !participants.contains(&uri) => participants.push(uri),
+            Ok(_) => {}
+            Err(e) => errors.add("participants", e.to_string()),
+        }
+    }
+    if participants.len() > 100 {
+        errors.add("participants", "at most 100 participants");
+    }
+    participants
+}
+
+fn parse_notes(errors: &mut FieldErrors, text: &str) -> String {
+    let notes = text.trim().to_string();
+    if notes.chars().count() > 2000 {
+        errors.add("notes", "must be at most 2000 characters long");
+    }
+    notes
+}
+
 fn parse_recurrence(errors: &mut FieldErrors, input: &ConferenceInput) -> Option<Recurrence> {
     let frequency = match input.repeat.trim() {
         "" | "none" => return None,
@@ -800,26 +968,9 @@ fn parse_input(
         },
     };
     let zone = errors.check("time_zone", Zone::parse(&input.time_zone));
-    let mut participants = Vec::new();
-    for text in input
-        .participants
-        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-    {
-        match SipUri::parse(text) {
-            Ok(uri) if !participants.contains(&uri) => participants.push(uri),
-            Ok(_) => {}
-            Err(e) => errors.add("participants", e.to_string()),
-        }
-    }
-    if participants.len() > 100 {
-        errors.add("participants", "at most 100 participants");
-    }
+    let participants = parse_participants(&mut errors, &input.participants);
     let passcode = errors.check("passcode", Passcode::parse_optional(&input.passcode));
-    let notes = input.notes.trim().to_string();
-    if notes.chars().count() > 2000 {
-        errors.add("notes", "must be at most 2000 characters long");
-    }
+    let notes = parse_notes(&mut errors, &input.notes);
     let recurrence = parse_recurrence(&mut errors, input);
     let duration = if input.duration_minutes.trim().is_empty() {
         settings.default_duration_minutes.to_string()

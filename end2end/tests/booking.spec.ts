@@ -9,22 +9,32 @@ function pad(n: number) {
   return String(n).padStart(2, '0');
 }
 
+/** The booking CMS's system id, if it has been added. */
+async function bookingSystemId(page: Page, baseURL: string): Promise<number | undefined> {
+  const week = await page.request.post('/api/bookings/week', {
+    headers: { Origin: baseURL },
+    form: { week: '', tz: 'UTC', system: '', mine: '' },
+  });
+  const systems: [number, string][] = (await week.json()).systems;
+  return systems.find(([, name]) => name.includes(SIM))?.[0];
+}
+
 /** Adds the booking CMS with three placeholders (1001–1003) through the systems' server
- * functions (the Systems pages have their own browser tests). */
-async function bookingSystem(page: Page, baseURL: string) {
+ * functions (the Systems pages have their own browser tests), once per server run. */
+async function bookingSystem(page: Page, baseURL: string): Promise<number> {
   await signIn(page, 'admin');
   const headers = { Origin: baseURL };
+  const known = await bookingSystemId(page, baseURL);
+  if (known !== undefined) {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    return known;
+  }
   const added = await page.request.post('/api/systems/add', {
     headers,
     form: { address: SIM, username: 'admin', password: 'admin', tls: 'insecure', pinned_pem: '' },
   });
   expect(added.status()).toBeLessThan(400);
-  const week = await page.request.post('/api/bookings/week', {
-    headers,
-    form: { week: '', tz: 'UTC', system: '', mine: '' },
-  });
-  const systems: [number, string][] = (await week.json()).systems;
-  const id = systems.find(([, name]) => name.includes(SIM))![0];
+  const id = (await bookingSystemId(page, baseURL))!;
   const saved = await page.request.post('/api/systems/extended', {
     headers,
     form: { id: String(id), domain: 'example.com', base: '1001', quantity: '3' },
@@ -43,6 +53,7 @@ async function bookingSystem(page: Page, baseURL: string) {
     )
     .toBe('Complete');
   await page.getByRole('button', { name: 'Sign out' }).click();
+  return id;
 }
 
 /** Follows a link: a client-side navigation once hydrated; loads its page if that did not happen. */
@@ -123,6 +134,13 @@ test('a scheduler books from the calendar, sees it run, extends and ends it', as
   await waitForState(page, 'ongoing', 200_000);
   await expect(page.locator('dl.details')).toContainText('1001@example.com');
   await expect(page.locator('table.events')).toContainText('dialled desk.ex90@example.com ok');
+  // Its participant's call leg, live from the bridge (read again every few seconds).
+  const leg = page.locator('tr[data-participant="desk.ex90@example.com"] [data-leg]');
+  await expect(leg).toHaveAttribute('data-leg', 'connected', { timeout: 30_000 });
+  await expect(leg).toHaveText('Connected');
+  // A saved passcode is never sent back to the browser.
+  await expect(page.locator('dl.details')).toContainText('*****');
+  await expect(page.locator('dl.details')).not.toContainText('4711');
 
   await hydrated(page);
   await page.getByRole('button', { name: 'Extend +15' }).click();
@@ -135,4 +153,54 @@ test('a scheduler books from the calendar, sees it run, extends and ends it', as
   // The calendar shows it as finished.
   await page.goto(`/booking?tz=UTC&week=${day}`);
   await expect(page.locator('.booking-block', { hasText: title })).toContainText('Finished');
+});
+
+test('a scheduler moves a whole series and cancels it', async ({ page, baseURL }) => {
+  const system = await bookingSystem(page, baseURL!);
+  await signIn(page, 'sam');
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const title = `Series ${Date.now()}`;
+  const booked = await page.request.post('/api/bookings/create', {
+    headers: { Origin: baseURL! },
+    form: {
+      title, date: tomorrow, start_time: '07:00', end_time: '', duration_minutes: '30',
+      time_zone: 'UTC', conference_type: 'no_connect', system: String(system),
+      participants: 'desk.ex90@example.com', passcode: '', notes: '', repeat: 'daily',
+      ends: 'count', count: '3', until: '',
+    },
+  });
+  expect(booked.status()).toBe(200);
+  const meeting = (await booked.json()).meeting;
+  await page.goto(`/booking/meetings/${meeting}?tz=UTC`);
+  await hydrated(page);
+  await expect(page.locator('ul.series li')).toHaveCount(3);
+
+  await page.getByText('Edit the series').click();
+  const form = page.getByRole('form', { name: 'Edit the series' });
+  // A bad time is refused beside its field, and what was typed stays.
+  await form.getByLabel('Title').fill(`${title} moved`);
+  await form.getByLabel('Participants').fill('desk.ex90@example.com\nnot an address');
+  await form.getByRole('button', { name: 'Save the series' }).click();
+  await expect(page.locator('#participants-error')).toContainText('not an address');
+  await expect(form.getByLabel('Title')).toHaveValue(`${title} moved`);
+  await expect(page.locator('ul.series')).toContainText(`${tomorrow} 07:00`);
+
+  await form.getByLabel('Participants').fill('desk.ex90@example.com');
+  await form.getByLabel('New start time').fill('08:30');
+  await form.getByRole('button', { name: 'Save the series' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The series is saved.' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: `${title} moved`, exact: true })).toBeVisible();
+  const items = page.locator('ul.series li');
+  await expect(items).toHaveCount(3);
+  for (const item of await items.all()) {
+    await expect(item).toContainText('08:30 Pending');
+  }
+  await expect(page.locator('table.events')).toContainText('Series edited');
+
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: /Cancel the series/ }).click();
+  await expect(page.locator('[data-state]')).toHaveAttribute('data-state', 'cancelled');
+  for (const item of await items.all()) {
+    await expect(item).toContainText('Cancelled');
+  }
 });

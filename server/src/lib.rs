@@ -160,11 +160,15 @@ async fn router(
         settings: Arc::new(SettingsService::new(
             store.clone(),
             config.secrets.clone(),
-            systems,
+            systems.clone(),
         )),
         tickets: Arc::new(TicketService::new(store.clone())),
         folders: Arc::new(domain::folders::FolderService::new(store.clone())),
         bookings,
+        live_participants: Arc::new(domain::live_participants::LiveParticipantService::new(
+            store.clone(),
+            systems.clone(),
+        )),
         access: Arc::new(domain::system_access::SystemAccessService::new(
             store.clone(),
         )),

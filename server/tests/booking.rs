@@ -363,6 +363,26 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(page["meeting"]["state"], "Ongoing", "{page}");
+    assert_eq!(
+        page["dial_in"]["passcode"], "*****",
+        "a saved passcode never goes back to the browser"
+    );
+    assert!(!page.to_string().contains("4711"), "{page}");
+    // The participant's call leg, live from the call bridge: ringing, then connected.
+    let mut live = Value::Null;
+    for _ in 0..200 {
+        live = portal
+            .json(&hana, "/api/bookings/participants", &[("id", &id)])
+            .await
+            .1;
+        if live["Call"][0]["state"] == "Connected" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(live["Call"][0]["address"], "desk@example.com", "{live}");
+    assert_eq!(live["Call"][0]["state"], "Connected", "{live}");
+    assert_eq!(live["Call"][0]["dialled_in"], false, "{live}");
     assert_eq!(page["dial_in"]["call_id"], "1001");
     assert_eq!(page["dial_in"]["uri"], "1001@example.com");
     assert_eq!(
@@ -402,6 +422,11 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
     }
     assert_eq!(page["meeting"]["state"], "Finished", "{page}");
     assert!(portal.sim.snapshot().calls.is_empty());
+    let (status, live) = portal
+        .json(&hana, "/api/bookings/participants", &[("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(live, "NoCall", "a finished meeting has no call to read");
     let who: Vec<String> = page["events"]
         .as_array()
         .unwrap()
@@ -458,4 +483,188 @@ async fn administrators_set_the_conference_defaults() {
     assert_eq!(status, StatusCode::OK, "{defaults}");
     assert_eq!(defaults["title"], "Weekly 2030-01-02");
     assert_eq!(defaults["duration_minutes"], 45);
+}
+
+/// The conference page of meeting `id` as `cookie` sees it.
+async fn conference(portal: &Portal, cookie: &str, id: &str) -> Value {
+    let (status, page) = portal
+        .json(
+            cookie,
+            "/api/bookings/conference",
+            &[("id", id), ("tz", "UTC")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page
+}
+
+/// `local_start`–`local_end` and title of each occurrence of the series.
+fn occurrences(page: &Value) -> Vec<String> {
+    page["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}–{} {}",
+                m["title"].as_str().unwrap(),
+                m["local_start"].as_str().unwrap(),
+                &m["local_end"].as_str().unwrap()[11..],
+                m["state"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_series_is_edited_and_cancelled_as_a_whole() {
+    let portal = Portal::start(2).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let hana = portal.login("hana").await;
+    let system = portal.system.to_string();
+    let day = |n: i64| {
+        domain::booking::recurrence::iso_date(
+            time::OffsetDateTime::now_utc().date() + time::Duration::days(n),
+        )
+    };
+    let first = day(1);
+    let mut series = form(
+        "Stand-up",
+        &first,
+        "09:00",
+        "15",
+        &system,
+        "desk@example.com",
+    );
+    series.retain(|(k, _)| !["repeat", "count"].contains(k));
+    series.extend([("repeat", "daily"), ("count", "3")]);
+    let (status, booked) = portal.json(&sam, "/api/bookings/create", &series).await;
+    assert_eq!(status, StatusCode::OK, "{booked}");
+    let id = booked["meeting"].to_string();
+    // Someone else's meeting on the second day, with its own participant, at 11:00–12:00.
+    let second = day(2);
+    let (status, _) = portal
+        .json(
+            &root,
+            "/api/bookings/create",
+            &form("Audit", &second, "11:00", "60", &system, "x@example.com"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before = occurrences(&conference(&portal, &sam, &id).await);
+    assert_eq!(
+        before,
+        [
+            format!("Stand-up {}T09:00–09:15 Pending", day(1)),
+            format!("Stand-up {}T09:00–09:15 Pending", day(2)),
+            format!("Stand-up {}T09:00–09:15 Pending", day(3)),
+        ]
+    );
+    let edit = |title: &'static str, start: &'static str, end: &'static str, who: &'static str| {
+        vec![
+            ("id", id.clone()),
+            ("title", title.to_string()),
+            ("start_time", start.to_string()),
+            ("end_time", end.to_string()),
+            ("participants", who.to_string()),
+            ("passcode", String::new()),
+            ("notes", "moved".to_string()),
+        ]
+    };
+    let call = |cookie: String, form: Vec<(&'static str, String)>| {
+        let portal = &portal;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            portal
+                .json(&cookie, "/api/bookings/edit-series", &form)
+                .await
+        }
+    };
+
+    // Refusals name the field and change nothing.
+    let (status, body) = call(sam.clone(), edit("", "25:00", "", "not a uri")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    for field in ["title", "start_time", "participants"] {
+        assert!(body.to_string().contains(field), "{field}: {body}");
+    }
+    let (status, body) = call(
+        sam.clone(),
+        edit("Stand-up", "11:15", "11:30", "x@example.com"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("x@example.com"), "{body}");
+    assert_eq!(occurrences(&conference(&portal, &sam, &id).await), before);
+    // The help desk reads but does not edit; a scheduler edits only their own.
+    let (status, _) = call(hana.clone(), edit("Mine", "", "", "desk@example.com")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // New times move every occurrence on its own date; shared fields change once.
+    let mut moved = edit(
+        "Daily sync",
+        "11:15",
+        "11:45",
+        "desk@example.com\nroom@example.com",
+    );
+    moved[5].1 = "2468".into();
+    let (status, body) = call(sam.clone(), moved).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, 3, "three occurrences changed");
+    let page = conference(&portal, &sam, &id).await;
+    assert_eq!(
+        occurrences(&page),
+        [
+            format!("Daily sync {}T11:15–11:45 Pending", day(1)),
+            format!("Daily sync {}T11:15–11:45 Pending", day(2)),
+            format!("Daily sync {}T11:15–11:45 Pending", day(3)),
+        ]
+    );
+    assert_eq!(
+        page["participants"],
+        serde_json::json!(["desk@example.com", "room@example.com"])
+    );
+    assert_eq!(page["notes"], "moved");
+    assert_eq!(page["dial_in"]["passcode"], "*****");
+    let history: Vec<String> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["actor"].as_str().unwrap_or("engine"),
+                e["action"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(history, ["sam: Booked", "sam: Series edited"]);
+
+    // Empty times keep them; the passcode can be removed.
+    let mut retitled = edit("Daily", "", "", "desk@example.com");
+    retitled.push(("remove_passcode", "1".into()));
+    let (status, body) = call(sam.clone(), retitled).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = conference(&portal, &sam, &id).await;
+    assert_eq!(
+        occurrences(&page)[1],
+        format!("Daily {}T11:15–11:45 Pending", day(2))
+    );
+    assert_eq!(page["dial_in"]["passcode"], Value::Null);
+
+    // Cancelling the series cancels every occurrence not started, after the help desk is refused.
+    let (status, _) = portal
+        .json(&hana, "/api/bookings/cancel-series", &[("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = portal
+        .json(&sam, "/api/bookings/cancel-series", &[("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, 3);
+    let page = conference(&portal, &sam, &id).await;
+    assert!(
+        occurrences(&page).iter().all(|o| o.ends_with("Cancelled")),
+        "{page}"
+    );
 }

@@ -297,8 +297,17 @@ async fn calls_call_legs_and_participants() {
         1
     );
 
+    // A list has no states; reading each leg gives them (1 + legs requests).
+    let before = request_lines(&sim).len();
+    let with_state = cms.call_legs_with_state(&call).await.unwrap();
+    assert_eq!(with_state.len(), 1);
+    assert_eq!(with_state[0].id, leg);
+    assert_eq!(with_state[0].state, Some(CallLegState::Connected));
+    assert_eq!(request_lines(&sim).len() - before, 2);
+
     cms.delete_call_leg(&leg).await.unwrap();
     assert_eq!(cms.call_legs_of_call(&call).await.unwrap(), vec![]);
+    assert_eq!(cms.call_legs_with_state(&call).await.unwrap(), vec![]);
     cms.delete_call(&call).await.unwrap();
     let again = cms.delete_call(&call).await.unwrap_err();
     assert_eq!(again.failure_name(), Some("callDoesNotExist"));

@@ -137,6 +137,19 @@ pub struct Step {
     pub event: Option<NewEvent>,
 }
 
+/// A change of a whole series: what its conference shares (participants, passcode, notes) and
+/// each remaining occurrence's title, plus new times for the pending ones in `moves`.
+#[derive(Debug, Clone)]
+pub struct SeriesChange {
+    pub title: Title,
+    pub participants: Vec<SipUri>,
+    /// `None` keeps the passcode; `Some(None)` removes it.
+    pub passcode: Option<Option<Passcode>>,
+    pub notes: String,
+    /// New spans of pending occurrences (each must still be pending).
+    pub moves: Vec<(MeetingId, Span)>,
+}
+
 /// What a change of a booked meeting's time or title may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
@@ -174,6 +187,19 @@ pub trait BookingStore: Send + Sync {
         by: &str,
         action: &str,
     ) -> Result<Changed, StoreError>;
+
+    /// Changes a series in one transaction: the conference's shared fields, the title of every
+    /// occurrence not over yet (running ones are re-dressed), and the moves, checking capacity
+    /// and participants against everything else booked. All or nothing.
+    async fn change_series(
+        &self,
+        conference: ConferenceId,
+        change: &SeriesChange,
+        by: &str,
+    ) -> Result<Changed, StoreError>;
+
+    /// Cancels every pending occurrence of a conference; how many were cancelled.
+    async fn cancel_series(&self, conference: ConferenceId, by: &str) -> Result<usize, StoreError>;
 
     /// Cancels a pending meeting.
     async fn cancel_meeting(&self, id: MeetingId, by: &str) -> Result<Changed, StoreError>;

@@ -3,7 +3,7 @@
 
 use super::bookings::{
     BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference, Placer,
-    Step,
+    SeriesChange, Step,
 };
 use super::sqlite::db_err;
 use super::{SqliteStore, StoreError};
@@ -353,6 +353,188 @@ impl BookingStore for SqliteStore {
         insert_event(&mut tx, id, Some(by), action, &outcome).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(Changed::Done)
+    }
+
+    async fn change_series(
+        &self,
+        conference: ConferenceId,
+        change: &SeriesChange,
+        by: &str,
+    ) -> Result<Changed, StoreError> {
+        let mut tx = self.immediate().await?;
+        let rows = sqlx::query(
+            "SELECT id, state, system_id, start_ms, end_ms FROM meetings WHERE conference_id = ?",
+        )
+        .bind(conference.0)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if rows.is_empty() {
+            return Ok(Changed::NotFound);
+        }
+        // Every occurrence not over yet (nor being put back), with its span after the change.
+        let mut remaining: Vec<(MeetingId, MeetingState, SystemId, Span)> = Vec::new();
+        for row in &rows {
+            let id = MeetingId(row.try_get("id").map_err(db_err)?);
+            let state: String = row.try_get("state").map_err(db_err)?;
+            let state =
+                MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
+            let stored = Span::new(
+                from_ms(row.try_get("start_ms").map_err(db_err)?),
+                from_ms(row.try_get("end_ms").map_err(db_err)?),
+            )
+            .ok_or_else(|| corrupt("span", "end before start"))?;
+            let moved = change.moves.iter().find(|(m, _)| *m == id).map(|(_, s)| *s);
+            if moved.is_some() && state != MeetingState::Pending {
+                return Ok(Changed::NotAllowed(state));
+            }
+            if !state.is_final() && state != MeetingState::Ending {
+                let system = SystemId(row.try_get("system_id").map_err(db_err)?);
+                remaining.push((id, state, system, moved.unwrap_or(stored)));
+            }
+        }
+        if change
+            .moves
+            .iter()
+            .any(|(m, _)| !remaining.iter().any(|r| r.0 == *m))
+        {
+            return Ok(Changed::NotFound);
+        }
+        if let (Some(from), Some(to)) = (
+            remaining.iter().map(|r| r.3.start()).min(),
+            remaining.iter().map(|r| r.3.end()).max(),
+        ) {
+            let own: Vec<MeetingId> = rows
+                .iter()
+                .filter_map(|r| r.try_get("id").ok().map(MeetingId))
+                .collect();
+            let moved: Vec<MeetingId> = change.moves.iter().map(|(m, _)| *m).collect();
+            let occupancy = occupancy(&mut tx, from, to, &moved).await?;
+            let mut systems: Vec<SystemId> = remaining.iter().map(|r| r.2).collect();
+            systems.dedup();
+            for system in systems {
+                let spans: Vec<Span> = change
+                    .moves
+                    .iter()
+                    .filter(|(m, _)| remaining.iter().any(|r| r.0 == *m && r.2 == system))
+                    .map(|(_, s)| *s)
+                    .collect();
+                if let Some(at) = occupancy.first_over_capacity(system, &spans) {
+                    return Ok(Changed::Refused(FieldErrors::single(
+                        "start_time",
+                        format!(
+                            "the system has no free placeholder at {}",
+                            crate::zone::format_utc(spans[at].start())
+                        ),
+                    )));
+                }
+            }
+            // The series' own occurrences never clash with its participants.
+            let others = Occupancy {
+                capacity: occupancy.capacity,
+                booked: occupancy
+                    .booked
+                    .into_iter()
+                    .filter(|b| !own.contains(&b.meeting))
+                    .collect(),
+            };
+            let spans: Vec<Span> = remaining.iter().map(|r| r.3).collect();
+            let clashes = others.double_booked(&spans, &change.participants);
+            if !clashes.is_empty() {
+                return Ok(Changed::Refused(FieldErrors::single(
+                    "participants",
+                    format!(
+                        "already in another meeting at the time of an occurrence: {}",
+                        clashes
+                            .iter()
+                            .map(SipUri::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )));
+            }
+        }
+        sqlx::query("UPDATE conferences SET notes = ? WHERE id = ?")
+            .bind(&change.notes)
+            .bind(conference.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if let Some(passcode) = &change.passcode {
+            sqlx::query("UPDATE conferences SET passcode = ? WHERE id = ?")
+                .bind(passcode.as_ref().map(Passcode::expose))
+                .bind(conference.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query("DELETE FROM conference_participants WHERE conference_id = ?")
+            .bind(conference.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for (position, uri) in change.participants.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO conference_participants (conference_id, position, uri) VALUES (?, ?, ?)",
+            )
+            .bind(conference.0)
+            .bind(position as i64)
+            .bind(uri.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        for (id, state, _, span) in &remaining {
+            // A running meeting takes its new title (and passcode) at its next dress.
+            sqlx::query(
+                "UPDATE meetings SET title = ?, start_ms = ?, end_ms = ?, \
+                 dress_version = dress_version + (CASE WHEN state IN ('starting', 'ongoing') THEN 1 ELSE 0 END) \
+                 WHERE id = ?",
+            )
+            .bind(change.title.as_str())
+            .bind(ms(span.start()))
+            .bind(ms(span.end()))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let outcome = if state.is_live() {
+                "title and shared settings".to_string()
+            } else {
+                format!(
+                    "{} – {}",
+                    crate::zone::format_utc(span.start()),
+                    crate::zone::format_utc(span.end())
+                )
+            };
+            insert_event(&mut tx, *id, Some(by), "Series edited", &outcome).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(Changed::Done)
+    }
+
+    async fn cancel_series(&self, conference: ConferenceId, by: &str) -> Result<usize, StoreError> {
+        let mut tx = self.immediate().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE meetings SET state = 'cancelled' WHERE conference_id = ? AND state = 'pending' \
+             RETURNING id",
+        )
+        .bind(conference.0)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        for id in &ids {
+            insert_event(
+                &mut tx,
+                MeetingId(*id),
+                Some(by),
+                "Series cancelled",
+                "done",
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(ids.len())
     }
 
     async fn cancel_meeting(&self, id: MeetingId, by: &str) -> Result<Changed, StoreError> {

@@ -2,8 +2,8 @@
 //! history with each CMS step's outcome; Extend, End now, Cancel and a new title.
 
 use crate::error::AppError;
-use crate::widgets::{FormMessage, action_error};
-use domain::booking::{ConferencePage, MeetingState};
+use crate::widgets::{FieldMessage, FormMessage, action_error};
+use domain::booking::{ConferencePage, LiveParticipants, MeetingState};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -86,6 +86,67 @@ pub async fn edit_conference(
     Ok(())
 }
 
+/// Who is connected, read from the call bridge while the meeting runs.
+#[server(endpoint = "bookings/participants")]
+pub async fn participant_states(id: i64) -> Result<LiveParticipants, AppError> {
+    crate::auth::require(domain::Permission::ViewBookings).await?;
+    crate::auth::context()?
+        .live_participants
+        .of(domain::booking::MeetingId(id))
+        .await
+        .map_err(super::booking_error)
+}
+
+/// Edits the whole series: the title of every occurrence not over, the shared participants,
+/// passcode and notes, and (when given) the times of the pending ones ahead.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "bookings/edit-series")]
+pub async fn edit_series(
+    id: i64,
+    title: String,
+    start_time: String,
+    end_time: String,
+    participants: String,
+    passcode: String,
+    remove_passcode: Option<String>,
+    notes: String,
+) -> Result<usize, AppError> {
+    let user = crate::auth::require(domain::Permission::Book).await?;
+    let edit = domain::bookings::SeriesEdit {
+        title,
+        start_time,
+        end_time,
+        participants,
+        passcode,
+        remove_passcode: remove_passcode.is_some(),
+        notes,
+    };
+    let changed = crate::auth::context()?
+        .bookings
+        .edit_series(
+            &super::actor(&user),
+            domain::booking::MeetingId(id),
+            &edit,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(super::booking_error)?;
+    tracing::info!(by = %user.username, meeting = id, changed, "series edited");
+    Ok(changed)
+}
+
+#[server(endpoint = "bookings/cancel-series")]
+pub async fn cancel_series(id: i64) -> Result<usize, AppError> {
+    let user = crate::auth::require(domain::Permission::Book).await?;
+    let cancelled = crate::auth::context()?
+        .bookings
+        .cancel_series(&super::actor(&user), domain::booking::MeetingId(id))
+        .await
+        .map_err(super::booking_error)?;
+    tracing::info!(by = %user.username, meeting = id, cancelled, "series cancelled");
+    Ok(cancelled)
+}
+
 #[server(endpoint = "bookings/cancel")]
 pub async fn cancel_conference(id: i64) -> Result<(), AppError> {
     let user = crate::auth::require(domain::Permission::Book).await?;
@@ -114,6 +175,21 @@ pub fn MeetingPage() -> impl IntoView {
     let end = ServerAction::<EndConference>::new();
     let cancel = ServerAction::<CancelConference>::new();
     let edit = ServerAction::<EditConference>::new();
+    let edit_series = ServerAction::<EditSeries>::new();
+    let cancel_series = ServerAction::<CancelSeries>::new();
+    // Only a saved series reloads the page: a refusal keeps what was typed beside its errors.
+    let series_saved = crate::widgets::successes(edit_series);
+    // The participants' state is read again every few seconds once the page is interactive.
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|n| *n += 1),
+            std::time::Duration::from_secs(5),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let live = Resource::new(move || (id(), tick.get()), |(id, _)| participant_states(id));
     let page = Resource::new(
         move || {
             (
@@ -123,6 +199,8 @@ pub fn MeetingPage() -> impl IntoView {
                 end.version().get(),
                 cancel.version().get(),
                 edit.version().get(),
+                series_saved.get(),
+                cancel_series.version().get(),
             )
         },
         |(id, tz, ..)| conference_details(id, tz),
@@ -131,6 +209,7 @@ pub fn MeetingPage() -> impl IntoView {
         action_error(extend),
         action_error(end),
         action_error(cancel),
+        action_error(cancel_series),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     view! {
@@ -139,7 +218,7 @@ pub fn MeetingPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading the conference…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <Details page extend end cancel edit /> }.into_any(),
+                    Ok(page) => view! { <Details page extend end cancel edit edit_series cancel_series legs=live /> }.into_any(),
                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -154,6 +233,9 @@ fn Details(
     end: ServerAction<EndConference>,
     cancel: ServerAction<CancelConference>,
     edit: ServerAction<EditConference>,
+    edit_series: ServerAction<EditSeries>,
+    cancel_series: ServerAction<CancelSeries>,
+    legs: Resource<Result<LiveParticipants, AppError>>,
 ) -> impl IntoView {
     let m = page.meeting.clone();
     let id = m.id.0;
@@ -178,9 +260,16 @@ fn Details(
             <dt>"Notes"</dt><dd>{page.notes.clone()}</dd>
         </dl>
         <h2>"Participants"</h2>
-        <ul class="participants">
-            {page.participants.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}
-        </ul>
+        {if live {
+            view! { <LiveList legs /> }.into_any()
+        } else {
+            view! {
+                <ul class="participants">
+                    {page.participants.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        }}
         <div class="actions">
             {(page.may_extend && (live || pending)).then(|| view! {
                 <ActionForm action=extend attr:class="inline">
@@ -248,13 +337,105 @@ fn Details(
                 }).collect_view()}
             </tbody>
         </table>
-        {(page.series.len() > 1).then(|| view! {
-            <h2>"Series"</h2>
-            <ul>
-                {page.series.iter().map(|s| view! {
-                    <li><a href=format!("/booking/meetings/{}", s.id.0)>{format!("{} {}", s.local_start.replace('T', " "), s.state.label())}</a></li>
-                }).collect_view()}
-            </ul>
+        {(page.series.len() > 1).then(|| {
+            let pending_ahead = page.series.iter().filter(|s| s.state == MeetingState::Pending).count();
+            view! {
+                <h2>"Series"</h2>
+                <ul class="series">
+                    {page.series.iter().map(|s| view! {
+                        <li><a href=format!("/booking/meetings/{}", s.id.0)>{format!("{} {}", s.local_start.replace('T', " "), s.state.label())}</a></li>
+                    }).collect_view()}
+                </ul>
+                {page.may_change.then(|| view! {
+                    <SeriesForm page=page.clone() edit_series />
+                    {(pending_ahead > 0).then(|| view! {
+                        <ActionForm action=cancel_series attr:class="inline"
+                            attr:onsubmit=format!("return confirm('Cancel the {pending_ahead} occurrence(s) of this series that have not started?')")>
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" class="danger">{format!("Cancel the series ({pending_ahead} not started)")}</button>
+                        </ActionForm>
+                    })}
+                })}
+            }
         })}
+    }
+}
+
+/// Edit the series: what every occurrence shares, and new times for those still ahead.
+#[component]
+fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> impl IntoView {
+    let m = page.meeting;
+    let result = edit_series.value();
+    let error = action_error(edit_series);
+    let invalid =
+        move |field: &'static str| error.get().and_then(|e| e.field(field)).map(|_| "true");
+    let row = move |id: &'static str, field: &'static str, label: &'static str, input: AnyView| {
+        view! {
+            <label for=id>{label}</label>
+            <div>{input}<FieldMessage error=error field=field /></div>
+        }
+    };
+    view! {
+        <details class="card" open=move || result.get().is_some()>
+            <summary>"Edit the series"</summary>
+            <FormMessage error=error />
+            <ActionForm action=edit_series attr:class="form grid" attr:aria-label="Edit the series">
+                <input type="hidden" name="id" value=m.id.0 />
+                {row("series-title", "title", "Title", view! {
+                    <input id="series-title" name="title" value=m.title.clone() required aria-invalid=move || invalid("title") />
+                }.into_any())}
+                {row("series-start", "start_time", "New start time", view! {
+                    <input id="series-start" name="start_time" type="time" aria-describedby="series-times" aria-invalid=move || invalid("start_time") />
+                }.into_any())}
+                {row("series-end", "end_time", "New end time", view! {
+                    <input id="series-end" name="end_time" type="time" aria-describedby="series-times" aria-invalid=move || invalid("end_time") />
+                }.into_any())}
+                <p id="series-times" class="note">{format!("Empty: each occurrence keeps its times. Given: every occurrence not started yet moves to them on its own date ({}).", page.zone)}</p>
+                {row("series-participants", "participants", "Participants", view! {
+                    <textarea id="series-participants" name="participants" rows="3" aria-invalid=move || invalid("participants")>{page.participants.join("\n")}</textarea>
+                }.into_any())}
+                {row("series-passcode", "passcode", "New passcode", view! {
+                    <input id="series-passcode" name="passcode" inputmode="numeric" autocomplete="off" aria-invalid=move || invalid("passcode")
+                        placeholder=if page.dial_in.passcode.is_some() { "keep the current one" } else { "none" } />
+                }.into_any())}
+                <label for="series-remove-passcode">"Remove the passcode"</label>
+                <input id="series-remove-passcode" name="remove_passcode" type="checkbox" value="1" />
+                {row("series-notes", "notes", "Notes", view! {
+                    <textarea id="series-notes" name="notes" rows="3" aria-invalid=move || invalid("notes")>{page.notes.clone()}</textarea>
+                }.into_any())}
+                <div class="actions"><button type="submit">"Save the series"</button></div>
+            </ActionForm>
+            {move || matches!(result.get(), Some(Ok(_))).then(|| view! { <p role="status">"The series is saved."</p> })}
+        </details>
+    }
+}
+
+/// The participants of a running meeting with their call legs' state.
+#[component]
+fn LiveList(legs: Resource<Result<LiveParticipants, AppError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p>"Asking the call bridge…"</p> }>
+            {move || Suspend::new(async move {
+                match legs.await {
+                    Ok(LiveParticipants::Call(people)) if people.is_empty() => view! { <p>"Nobody is connected."</p> }.into_any(),
+                    Ok(LiveParticipants::Call(people)) => view! {
+                        <table class="participants live">
+                            <thead><tr><th>"Participant"</th><th>"State"</th></tr></thead>
+                            <tbody>
+                                {people.into_iter().map(|p| view! {
+                                    <tr data-participant=p.address.clone()>
+                                        <td>{p.address.clone()}{p.dialled_in.then_some(" (dialled in)")}</td>
+                                        <td class=format!("leg-{}", p.state.as_str()) data-leg=p.state.as_str()>{p.state.label().to_string()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Ok(LiveParticipants::NoCall) => view! { <p>"The call is not on the server yet."</p> }.into_any(),
+                    Ok(LiveParticipants::Unavailable(why)) => view! { <p class="warning">{format!("Live state unavailable: {why}. Trying again…")}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -105,6 +105,7 @@ pub async fn create_conference(
     .filter(|(_, on)| on.is_some())
     .map(|(d, _)| d.to_string())
     .collect();
+    let typed_passcode = Some(passcode.trim().to_string()).filter(|p| !p.is_empty());
     let input = domain::bookings::ConferenceInput {
         title,
         date,
@@ -143,7 +144,12 @@ pub async fn create_conference(
         zone: zone.name().to_string(),
         occurrences: booked.meetings.len(),
         system_name: page.meeting.system_name.clone(),
-        dial_in: page.dial_in,
+        dial_in: domain::booking::DialIn {
+            // The passcode just typed, said once on this answer to the save (the conference page
+            // only says there is one).
+            passcode: typed_passcode,
+            ..page.dial_in
+        },
         warnings: booked.warnings,
     })
 }
