@@ -21,6 +21,21 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+/// The cookie the browser's time zone travels in, so that the server shows booking times in it
+/// unless the user chooses another (`pages::booking`'s `zone`).
+pub const ZONE_COOKIE: &str = "bk_tz";
+
+/// Keeps the browser's IANA zone in [`ZONE_COOKIE`]. Inline in the head, so it runs before (and
+/// without) the wasm bundle and the next request already carries it. Only a name made of zone
+/// characters is stored; the server still checks it names a known zone.
+fn zone_script() -> String {
+    format!(
+        "try{{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;\
+         if(/^[A-Za-z0-9_+\\/-]{{1,64}}$/.test(z))document.cookie='{ZONE_COOKIE}='+z+\
+         ';path=/;max-age=31536000;SameSite=Lax'+(location.protocol=='https:'?';Secure':'')}}catch(e){{}}"
+    )
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -28,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <script inner_html=zone_script()></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>

@@ -15,6 +15,7 @@ pub use settings::ConferenceSettingsPage;
 
 #[cfg(feature = "ssr")]
 use crate::error::AppError;
+use leptos::prelude::*;
 
 /// Zones offered by the time zone choosers (any IANA name is accepted).
 pub const ZONES: [&str; 14] = [
@@ -57,10 +58,51 @@ fn actor(user: &domain::UserSummary) -> domain::bookings::Actor {
     }
 }
 
-/// The viewer's zone from a form or query value (UTC when empty or unknown).
+/// The options of a time zone chooser: the usual zones, and `selected` as well when it is
+/// another one (the browser's own zone, say), so the chooser always shows the zone in use.
+#[component]
+fn ZoneOptions(selected: String) -> impl IntoView {
+    let other = (!ZONES.contains(&selected.as_str())).then(
+        || view! { <option value=selected.clone() selected=true>{selected.clone()}</option> },
+    );
+    let usual = ZONES
+        .iter()
+        .map(|z| view! { <option value=*z selected=*z == selected>{*z}</option> })
+        .collect_view();
+    view! { {other}{usual} }
+}
+
+/// A zone name in a query string: IANA names are letters, digits and `/_-+`, and only `+`
+/// (`Etc/GMT+5`) would be misread, as a space.
+fn query_value(zone: &str) -> String {
+    zone.replace('+', "%2B")
+}
+
+/// The viewer's zone: the one chosen (a form or query value), else the browser's (the cookie the
+/// shell's script keeps it in), else UTC. Neither value is trusted: each must name a known zone.
 #[cfg(feature = "ssr")]
 fn zone(tz: &str) -> domain::zone::Zone {
-    domain::zone::Zone::parse(tz).unwrap_or_else(|_| domain::zone::Zone::utc())
+    use domain::zone::Zone;
+    Zone::parse(tz)
+        .ok()
+        .or_else(|| browser_zone().and_then(|name| Zone::parse(&name).ok()))
+        .unwrap_or_else(Zone::utc)
+}
+
+/// The browser's zone as the request being served carries it, if it does.
+#[cfg(feature = "ssr")]
+fn browser_zone() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|header| header.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == crate::shell::ZONE_COOKIE).then(|| value.to_string())
+        })
 }
 
 /// `Name` of each system, for choosers and filters.

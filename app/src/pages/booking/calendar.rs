@@ -1,55 +1,122 @@
-//! The booking calendar: a week (Monday first) in the viewer's time zone, bookings drawn as
-//! blocks with title, time and state, filters by system and owner, an empty hour to click to book
-//! there, today marked. Everything is a link or a form control, so it works from the keyboard
-//! (and without JavaScript).
+//! The booking calendar: a day, a week (Monday first; the default) or a month in the viewer's time
+//! zone, bookings shown with title, time and state, filters by system and owner, an empty hour (or
+//! a month's day) to book there, today marked. Everything is a link or a form control, so it works
+//! from the keyboard and without JavaScript; once hydrated, single keys move it as well.
 
-use super::ZONES;
+use super::{ZoneOptions, query_value};
 use crate::error::AppError;
 use domain::booking::MeetingView;
+use domain::booking::calendar::CalendarView;
+use domain::booking::recurrence::parse_iso_date;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+/// Meetings listed in a month's day before "+N more".
+const MONTH_DAY_MEETINGS: usize = 3;
+
+/// The single-key shortcuts, as the hint on the page lists them. Each clicks the link marked
+/// `data-shortcut` with its key, so a key does exactly what its link does.
+const SHORTCUTS: [(&str, &str); 6] = [
+    ("p", "previous"),
+    ("n", "next"),
+    ("t", "today"),
+    ("d", "day"),
+    ("w", "week"),
+    ("m", "month"),
+];
+
+fn view_key(view: CalendarView) -> &'static str {
+    match view {
+        CalendarView::Day => "d",
+        CalendarView::Week => "w",
+        CalendarView::Month => "m",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Week {
-    /// The seven dates shown, `YYYY-MM-DD`, Monday first.
+pub struct Calendar {
+    pub view: CalendarView,
+    /// The date the view is anchored on, `YYYY-MM-DD`; switching views keeps it.
+    pub date: String,
+    /// The dates shown, `YYYY-MM-DD` (whole weeks, Monday first, for the week and the month).
     pub days: Vec<String>,
     pub today: String,
     pub previous: String,
     pub next: String,
+    /// The zone the times are in: the one chosen, else the browser's, else UTC.
     pub tz: String,
+    /// The filters applied, which every link and the filter form keep.
+    pub system: Option<i64>,
+    pub mine: bool,
     pub meetings: Vec<MeetingView>,
     pub systems: Vec<(i64, String)>,
     pub can_book: bool,
 }
 
+impl Calendar {
+    /// This calendar in another view or on another date, with the same zone and filters.
+    fn href(&self, view: CalendarView, date: &str) -> String {
+        let mut href = format!(
+            "/booking?view={}&date={date}&tz={}",
+            view.as_str(),
+            query_value(&self.tz)
+        );
+        if let Some(system) = self.system {
+            href.push_str(&format!("&system={system}"));
+        }
+        if self.mine {
+            href.push_str("&mine=1");
+        }
+        href
+    }
+
+    fn book_href(&self, day: &str, time: Option<&str>) -> String {
+        let time = time.map(|t| format!("&time={t}")).unwrap_or_default();
+        format!("/booking/new?date={day}{time}&tz={}", query_value(&self.tz))
+    }
+
+    fn meeting_href(&self, meeting: &MeetingView) -> String {
+        format!(
+            "/booking/meetings/{}?tz={}",
+            meeting.id.0,
+            query_value(&self.tz)
+        )
+    }
+}
+
+/// The calendar around a date. The endpoint and its `week` field are the week view's, kept for
+/// the callers from before the day and month views: `week` is any date of the period to show
+/// (today when empty), `view` is `day`, `week` (the default) or `month`.
 #[server(endpoint = "bookings/week")]
-pub async fn booking_week(
-    week: String,
+pub async fn booking_calendar(
+    #[server(rename = "week")] date: String,
     tz: String,
     system: String,
     mine: String,
-) -> Result<Week, AppError> {
-    use domain::booking::recurrence::{iso_date, parse_iso_date};
+    #[server(default)] view: String,
+) -> Result<Calendar, AppError> {
+    use domain::booking::calendar::span;
+    use domain::booking::recurrence::iso_date;
     use domain::store::bookings::MeetingFilter;
     use time::PrimitiveDateTime;
     let user = crate::auth::require(domain::Permission::ViewBookings).await?;
     let zone = super::zone(&tz);
+    let view = CalendarView::parse(&view);
     let today = zone.local(time::OffsetDateTime::now_utc()).date();
-    let anchor = parse_iso_date(&week).unwrap_or(today);
-    let monday = anchor - time::Duration::days(anchor.weekday().number_days_from_monday() as i64);
-    let days: Vec<time::Date> = (0..7).map(|n| monday + time::Duration::days(n)).collect();
-    let from = zone.instant(PrimitiveDateTime::new(monday, time::Time::MIDNIGHT));
-    let to = zone.instant(PrimitiveDateTime::new(
-        monday + time::Duration::days(7),
-        time::Time::MIDNIGHT,
-    ));
+    let anchor = parse_iso_date(&date).unwrap_or(today);
+    let span = span(view, anchor);
+    let (first, last) = (span.days[0], span.days[span.days.len() - 1]);
+    let midnight =
+        |day: time::Date| zone.instant(PrimitiveDateTime::new(day, time::Time::MIDNIGHT));
+    let system = system.parse().ok();
+    let mine = mine == "1";
     let filter = MeetingFilter {
-        from: Some(from),
-        to: Some(to),
-        system: system.parse().ok().map(domain::system::SystemId),
-        owner: (mine == "1").then_some(user.id),
+        from: Some(midnight(first)),
+        to: Some(midnight(last.next_day().unwrap_or(last))),
+        system: system.map(domain::system::SystemId),
+        owner: mine.then_some(user.id),
         ..MeetingFilter::default()
     };
     let context = crate::auth::context()?;
@@ -58,12 +125,16 @@ pub async fn booking_week(
         .list(&filter, &zone)
         .await
         .map_err(super::booking_error)?;
-    Ok(Week {
-        days: days.iter().map(|d| iso_date(*d)).collect(),
+    Ok(Calendar {
+        view,
+        date: iso_date(anchor),
+        days: span.days.iter().map(|d| iso_date(*d)).collect(),
         today: iso_date(today),
-        previous: iso_date(monday - time::Duration::days(7)),
-        next: iso_date(monday + time::Duration::days(7)),
+        previous: iso_date(span.previous),
+        next: iso_date(span.next),
         tz: zone.name().to_string(),
+        system,
+        mine,
         meetings,
         systems: super::system_names().await?,
         can_book: user.role.can(domain::Permission::Book),
@@ -74,21 +145,126 @@ pub async fn booking_week(
 pub fn BookingPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).unwrap_or_default();
-    let week = Resource::new(
-        move || (param("week"), param("tz"), param("system"), param("mine")),
-        |(week, tz, system, mine)| booking_week(week, tz, system, mine),
+    let calendar = Resource::new(
+        move || {
+            // `week` is the date's name from before the day and month views: old links still work.
+            let date = Some(param("date"))
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| param("week"));
+            (
+                date,
+                param("tz"),
+                param("system"),
+                param("mine"),
+                param("view"),
+            )
+        },
+        |(date, tz, system, mine, view)| booking_calendar(date, tz, system, mine, view),
     );
+    Effect::new(|_| {
+        let keys = window_event_listener(leptos::ev::keydown, on_shortcut);
+        on_cleanup(move || keys.remove());
+    });
     view! {
         <Title text="Booking" />
         <h1>"Booking"</h1>
         <Transition fallback=|| view! { <p>"Loading the calendar…"</p> }>
             {move || Suspend::new(async move {
-                match week.await {
-                    Ok(week) => view! { <WeekView week /> }.into_any(),
+                match calendar.await {
+                    Ok(calendar) => view! { <Period calendar /> }.into_any(),
                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// Follows the link of a shortcut key, unless the key is being typed into a field or comes with
+/// a modifier (Alt+p and Alt+n stay the links' accesskeys, Ctrl+… the browser's).
+fn on_shortcut(event: leptos::ev::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::HtmlElement;
+    if event.ctrl_key() || event.alt_key() || event.meta_key() || event.default_prevented() {
+        return;
+    }
+    let key = event.key();
+    if !SHORTCUTS.iter().any(|(k, _)| *k == key) {
+        return;
+    }
+    let typing = event
+        .target()
+        .and_then(|target| target.dyn_into::<HtmlElement>().ok())
+        .is_some_and(|element| {
+            matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                || element.is_content_editable()
+        });
+    if typing {
+        return;
+    }
+    let link = document()
+        .query_selector(&format!("[data-shortcut=\"{key}\"]"))
+        .ok()
+        .flatten()
+        .and_then(|link| link.dyn_into::<HtmlElement>().ok());
+    if let Some(link) = link {
+        event.prevent_default();
+        link.click();
+    }
+}
+
+/// The period shown, with its navigation, views, filters and keys.
+#[component]
+fn Period(calendar: Calendar) -> impl IntoView {
+    let view = calendar.view;
+    let unit = view.as_str();
+    let tabs = CalendarView::ALL
+        .into_iter()
+        .map(|v| {
+            view! {
+                <a href=calendar.href(v, &calendar.date) data-shortcut=view_key(v)
+                    aria-current=(v == view).then_some("page")>{v.label()}</a>
+            }
+        })
+        .collect_view();
+    let shortcuts = SHORTCUTS
+        .iter()
+        .enumerate()
+        .map(|(n, (key, what))| view! { {(n > 0).then_some(" · ")}<kbd>{*key}</kbd>" "{*what} })
+        .collect_view();
+    let tz = calendar.tz.clone();
+    let body = match view {
+        CalendarView::Month => month_grid(&calendar).into_any(),
+        _ => hours_grid(&calendar).into_any(),
+    };
+    view! {
+        <nav class="calendar-nav" aria-label=format!("{}s", view.label())>
+            <a href=calendar.href(view, &calendar.previous) accesskey="p" data-shortcut="p">{format!("← Previous {unit}")}</a>
+            <a href=calendar.href(view, &calendar.today) data-shortcut="t">"Today"</a>
+            <a href=calendar.href(view, &calendar.next) accesskey="n" data-shortcut="n">{format!("Next {unit} →")}</a>
+            {calendar.can_book.then(|| view! { <a class="button primary" href=format!("/booking/new?tz={}", query_value(&tz))>"New conference"</a> })}
+            <a href=format!("/booking/conferences?tz={}", query_value(&tz))>"Conference list"</a>
+        </nav>
+        <nav class="tabs calendar-views" aria-label="Views">{tabs}</nav>
+        <form method="get" action="/booking" class="calendar-filters">
+            <input type="hidden" name="view" value=view.as_str() />
+            <input type="hidden" name="date" value=calendar.date.clone() />
+            <label>"Time zone "
+                <select name="tz"><ZoneOptions selected=tz.clone() /></select>
+            </label>
+            <label>"System "
+                <select name="system">
+                    <option value="">"All systems"</option>
+                    {calendar.systems.iter().map(|(id, name)| view! {
+                        <option value=*id selected=calendar.system == Some(*id)>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label><input type="checkbox" name="mine" value="1" checked=calendar.mine />" Only my bookings"</label>
+            <button type="submit">"Show"</button>
+        </form>
+        <p class="calendar-zone">{format!("Times in {tz}.")}{(!calendar.can_book).then_some(" Read only.")}</p>
+        <p class="calendar-keys">"Keys: "{shortcuts}</p>
+        {body}
     }
 }
 
@@ -122,44 +298,42 @@ fn placement(meeting: &MeetingView, day: &str) -> Option<(f64, f64)> {
     Some((from as f64 / 14.4, height as f64 / 14.4))
 }
 
-#[component]
-fn WeekView(week: Week) -> impl IntoView {
-    let Week {
-        days,
-        today,
-        previous,
-        next,
-        tz,
-        meetings,
-        systems,
-        can_book,
-    } = week;
-    let link = {
-        let tz = tz.clone();
-        move |to: &str| format!("/booking?week={to}&tz={tz}")
-    };
-    let columns = days
+/// `HH:MM` of `YYYY-MM-DDTHH:MM`.
+fn clock(local: &str) -> &str {
+    local.get(11..).unwrap_or_default()
+}
+
+fn label(meeting: &MeetingView) -> String {
+    format!(
+        "{} {}–{} {}",
+        meeting.title,
+        clock(&meeting.local_start),
+        clock(&meeting.local_end),
+        meeting.state.label()
+    )
+}
+
+/// The day and week views: a column of hours per day, meetings as blocks over the empty hours
+/// (links to book that hour, for those who may).
+fn hours_grid(calendar: &Calendar) -> impl IntoView + use<> {
+    let columns = calendar
+        .days
         .iter()
         .map(|day| {
-            let is_today = *day == today;
-            let blocks = meetings
+            let is_today = *day == calendar.today;
+            let blocks = calendar
+                .meetings
                 .iter()
-                .filter_map(|m| placement(m, day).map(|p| (m.clone(), p)))
+                .filter_map(|m| placement(m, day).map(|p| (m, p)))
                 .map(|(m, (top, height))| {
-                    let label = format!(
-                        "{} {}–{} {}",
-                        m.title,
-                        m.local_start.get(11..).unwrap_or_default(),
-                        m.local_end.get(11..).unwrap_or_default(),
-                        m.state.label()
-                    );
+                    let label = label(m);
                     view! {
                         <a class=format!("booking-block state-{}", m.state.as_str())
-                            href=format!("/booking/meetings/{}?tz={}", m.id.0, tz)
+                            href=calendar.meeting_href(m)
                             style=format!("top:{top:.3}%;height:{height:.3}%")
                             aria-label=label.clone() title=label data-meeting=m.id.0>
                             <strong>{m.title.clone()}</strong>
-                            <span>{format!("{}–{}", m.local_start.get(11..).unwrap_or_default(), m.local_end.get(11..).unwrap_or_default())}</span>
+                            <span>{format!("{}–{}", clock(&m.local_start), clock(&m.local_end))}</span>
                             <span class="state">{m.state.label()}</span>
                         </a>
                     }
@@ -168,9 +342,9 @@ fn WeekView(week: Week) -> impl IntoView {
             let slots = (0..24)
                 .map(|hour| {
                     let at = format!("{hour:02}:00");
-                    if can_book {
+                    if calendar.can_book {
                         view! {
-                            <a class="slot" href=format!("/booking/new?date={day}&time={at}&tz={tz}")
+                            <a class="slot" href=calendar.book_href(day, Some(&at))
                                 aria-label=format!("Book {day} {at}")></a>
                         }
                         .into_any()
@@ -179,10 +353,17 @@ fn WeekView(week: Week) -> impl IntoView {
                     }
                 })
                 .collect_view();
+            // One day is shown with its weekday's name; a week's columns are in order anyway.
+            let head = match calendar.view {
+                CalendarView::Day => parse_iso_date(day)
+                    .map(|d| format!("{} {day}", d.weekday()))
+                    .unwrap_or_else(|| day.clone()),
+                _ => day.clone(),
+            };
             view! {
                 <div class="day" class:today=is_today role="gridcell"
                     aria-current=is_today.then_some("date") data-day=day.clone()>
-                    <div class="day-head">{day.clone()}{is_today.then_some(" (today)")}</div>
+                    <div class="day-head">{head}{is_today.then_some(" (today)")}</div>
                     <div class="day-body">{slots}{blocks}</div>
                 </div>
             }
@@ -192,33 +373,85 @@ fn WeekView(week: Week) -> impl IntoView {
         .map(|h| view! { <div class="hour">{format!("{h:02}:00")}</div> })
         .collect_view();
     view! {
-        <nav class="calendar-nav" aria-label="Weeks">
-            <a href=link(&previous) accesskey="p">"← Previous week"</a>
-            <a href=link(&today)>"Today"</a>
-            <a href=link(&next) accesskey="n">"Next week →"</a>
-            {can_book.then(|| view! { <a class="button primary" href=format!("/booking/new?tz={tz}")>"New conference"</a> })}
-            <a href=format!("/booking/conferences?tz={tz}")>"Conference list"</a>
-        </nav>
-        <form method="get" action="/booking" class="calendar-filters">
-            <input type="hidden" name="week" value=days.first().cloned().unwrap_or_default() />
-            <label>"Time zone "
-                <select name="tz">
-                    {ZONES.iter().map(|z| view! { <option value=*z selected=*z == tz>{*z}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"System "
-                <select name="system">
-                    <option value="">"All systems"</option>
-                    {systems.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
-                </select>
-            </label>
-            <label><input type="checkbox" name="mine" value="1" />" Only my bookings"</label>
-            <button type="submit">"Show"</button>
-        </form>
-        <p class="calendar-zone">{format!("Times in {tz}.")}{(!can_book).then_some(" Read only.")}</p>
-        <div class="calendar week" role="grid" aria-label="Week">
+        <div class=format!("calendar {}-view", calendar.view.as_str()) role="grid"
+            aria-label=calendar.view.label()>
             <div class="hours">{hours}</div>
             {columns}
+        </div>
+    }
+}
+
+/// The month view: its weeks, Monday first, each day with its first meetings (time, title, state)
+/// and a link to its day view for the rest.
+fn month_grid(calendar: &Calendar) -> impl IntoView + use<> {
+    let month = calendar.date.get(..7).unwrap_or_default();
+    let weeks = calendar
+        .days
+        .chunks(7)
+        .map(|week| {
+            let days = week
+                .iter()
+                .map(|day| {
+                    let is_today = *day == calendar.today;
+                    let meetings: Vec<&MeetingView> = calendar
+                        .meetings
+                        .iter()
+                        .filter(|m| placement(m, day).is_some())
+                        .collect();
+                    let more = meetings.len().saturating_sub(MONTH_DAY_MEETINGS);
+                    let listed = meetings
+                        .iter()
+                        .take(MONTH_DAY_MEETINGS)
+                        .map(|m| {
+                            let label = label(m);
+                            // A meeting carried over from the day before shows where it ends.
+                            let at = if m.local_start.get(..10) == Some(day.as_str()) {
+                                clock(&m.local_start).to_string()
+                            } else {
+                                format!("…{}", clock(&m.local_end))
+                            };
+                            view! {
+                                <li>
+                                    <a class=format!("month-meeting state-{}", m.state.as_str())
+                                        href=calendar.meeting_href(m) aria-label=label.clone()
+                                        title=label data-meeting=m.id.0>
+                                        <span class="time">{at}</span>" "{m.title.clone()}
+                                        " "<span class="state">{m.state.label()}</span>
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view();
+                    let day_view = calendar.href(CalendarView::Day, day);
+                    view! {
+                        <div class="month-day" class:today=is_today
+                            class:outside=day.get(..7) != Some(month) role="gridcell"
+                            aria-current=is_today.then_some("date") data-day=day.clone()>
+                            <div class="month-day-head">
+                                <a class="day-number" href=day_view.clone()
+                                    aria-label=format!("{day}, day view")>{day.get(8..).unwrap_or_default().trim_start_matches('0').to_string()}</a>
+                                {calendar.can_book.then(|| view! {
+                                    <a class="book" href=calendar.book_href(day, None)
+                                        aria-label=format!("Book on {day}") title="Book on this day">"+"</a>
+                                })}
+                            </div>
+                            <ul>{listed}</ul>
+                            {(more > 0).then(|| view! {
+                                <a class="more" href=day_view aria-label=format!("{more} more on {day}")>{format!("+{more} more")}</a>
+                            })}
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! { <div class="month-week" role="row">{days}</div> }
+        })
+        .collect_view();
+    let names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        .map(|name| view! { <div class="month-weekday" role="columnheader">{name}</div> });
+    view! {
+        <div class="calendar month-view" role="grid" aria-label="Month">
+            <div class="month-week" role="row">{names.into_iter().collect_view()}</div>
+            {weeks}
         </div>
     }
 }

@@ -1,6 +1,6 @@
 //! New conference: the form, then a confirmation saying how to join.
 
-use super::ZONES;
+use super::ZoneOptions;
 use crate::error::AppError;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
 use domain::booking::{ConferenceType, DialIn};
@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct FormDefaults {
     /// The date asked for, or today in the chosen zone.
     pub date: String,
+    /// The zone asked for, else the browser's, else UTC.
+    pub zone: String,
     pub title: String,
     pub duration_minutes: u32,
     pub systems: Vec<(i64, String)>,
@@ -62,6 +64,7 @@ pub async fn booking_defaults(date: String, tz: String) -> Result<FormDefaults, 
             .map_err(super::booking_error)?,
         duration_minutes: settings.default_duration_minutes,
         systems,
+        zone: super::zone(&tz).name().to_string(),
     })
 }
 
@@ -161,7 +164,6 @@ pub fn NewConferencePage() -> impl IntoView {
     let date = param("date");
     let start = param("time");
     let tz = param("tz");
-    let tz = if tz.is_empty() { "UTC".to_string() } else { tz };
     let create = ServerAction::<CreateConference>::new();
     // Only a success replaces the form: a refusal keeps what was typed, with the errors beside it.
     let booked = Memo::new(move |_| create.value().get().and_then(Result::ok));
@@ -175,14 +177,14 @@ pub fn NewConferencePage() -> impl IntoView {
         {move || match booked.get() {
             Some(done) => view! { <Confirmed done /> }.into_any(),
             None => {
-                let (start, tz) = (start.clone(), tz.clone());
+                let start = start.clone();
                 view! {
                     <Transition fallback=|| view! { <p>"Loading…"</p> }>
                         {move || {
-                            let (start, tz) = (start.clone(), tz.clone());
+                            let start = start.clone();
                             Suspend::new(async move {
                                 match defaults.await {
-                                    Ok(d) => view! { <ConferenceForm create defaults=d start tz /> }.into_any(),
+                                    Ok(d) => view! { <ConferenceForm create defaults=d start /> }.into_any(),
                                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                                 }
                             })
@@ -200,7 +202,6 @@ fn ConferenceForm(
     create: ServerAction<CreateConference>,
     defaults: FormDefaults,
     start: String,
-    tz: String,
 ) -> impl IntoView {
     let error = action_error(create);
     let invalid = move |field: &'static str| {
@@ -232,7 +233,7 @@ fn ConferenceForm(
             {field("duration_minutes", "Duration (minutes)", view! { <input id="duration_minutes" name="duration_minutes" type="number" min="1" max="1440" value=defaults.duration_minutes.to_string() aria-invalid=invalid("duration_minutes") /> }.into_any())}
             {field("time_zone", "Time zone", view! {
                 <select id="time_zone" name="time_zone">
-                    {ZONES.iter().map(|z| view! { <option value=*z selected=*z == tz>{*z}</option> }).collect_view()}
+                    <ZoneOptions selected=defaults.zone.clone() />
                 </select>
             }.into_any())}
             {field("conference_type", "Type", view! {

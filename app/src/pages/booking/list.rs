@@ -5,6 +5,14 @@ use domain::booking::{MeetingState, MeetingView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conferences {
+    /// The zone the times are in: the one chosen, else the browser's, else UTC.
+    pub tz: String,
+    pub meetings: Vec<MeetingView>,
+}
 
 #[server(endpoint = "bookings/list")]
 pub async fn conference_list(
@@ -15,7 +23,7 @@ pub async fn conference_list(
     mine: String,
     q: String,
     tz: String,
-) -> Result<Vec<MeetingView>, AppError> {
+) -> Result<Conferences, AppError> {
     use domain::booking::recurrence::parse_iso_date;
     use domain::store::bookings::MeetingFilter;
     let user = crate::auth::require(domain::Permission::ViewBookings).await?;
@@ -34,11 +42,15 @@ pub async fn conference_list(
         limit: Some(500),
         ..MeetingFilter::default()
     };
-    crate::auth::context()?
+    let meetings = crate::auth::context()?
         .bookings
         .list(&filter, &zone)
         .await
-        .map_err(super::booking_error)
+        .map_err(super::booking_error)?;
+    Ok(Conferences {
+        tz: zone.name().to_string(),
+        meetings,
+    })
 }
 
 #[component]
@@ -74,21 +86,22 @@ pub fn ConferenceListPage() -> impl IntoView {
             <label>"From " <input type="date" name="from" value=move || param("from") /></label>
             <label>"To " <input type="date" name="to" value=move || param("to") /></label>
             <label>"Title " <input type="search" name="q" value=move || param("q") /></label>
-            <label><input type="checkbox" name="mine" value="1" />" Only mine"</label>
+            <label><input type="checkbox" name="mine" value="1" checked=move || param("mine") == "1" />" Only mine"</label>
             <input type="hidden" name="tz" value=move || param("tz") />
             <button type="submit">"Filter"</button>
         </form>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(rows) if rows.is_empty() => view! { <p class="empty">"No conferences match."</p> }.into_any(),
-                    Ok(rows) => view! {
+                    Ok(list) if list.meetings.is_empty() => view! { <p class="empty">"No conferences match."</p> }.into_any(),
+                    Ok(Conferences { tz, meetings }) => view! {
+                        <p class="calendar-zone">{format!("Times in {tz}.")}</p>
                         <table class="conferences">
                             <thead><tr><th>"Title"</th><th>"Start"</th><th>"End"</th><th>"System"</th><th>"Owner"</th><th>"State"</th></tr></thead>
                             <tbody>
-                                {rows.into_iter().map(|m| view! {
+                                {meetings.into_iter().map(|m| view! {
                                     <tr data-meeting=m.id.0>
-                                        <td><a href=format!("/booking/meetings/{}", m.id.0)>{m.title.clone()}</a></td>
+                                        <td><a href=format!("/booking/meetings/{}?tz={}", m.id.0, super::query_value(&tz))>{m.title.clone()}</a></td>
                                         <td>{m.local_start.replace('T', " ")}</td>
                                         <td>{m.local_end.replace('T', " ")}</td>
                                         <td>{m.system_name.clone()}</td>
