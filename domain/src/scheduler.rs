@@ -10,6 +10,19 @@
 //!
 //! The only CMS requests on the hot path are the lifecycle's own (start 2 + dial-outs,
 //! extend 1, end 2): placeholders are learnt once per system and calls kept in memory.
+//!
+//! Punctuality (hundreds of meetings on the same minute): the meetings of a system that are
+//! due together claim their placeholders in one batch; every system's meetings then start
+//! concurrently, each as soon as its claim is on disk; steps are recorded in shared
+//! transactions ([`recorder`]). A system's idle placeholders are learnt `PREPARE_LEAD` before
+//! its next meetings, so the start instant holds only the lifecycle's own requests. Nothing is
+//! claimed or dressed ahead of time: a meeting stays Pending (cancellable, movable, invisible
+//! to callers) until its start (minus the "start early" setting).
+//!
+//! Stopping ([`Engine::stop`]) begins no new step, lets the steps in flight finish for up to
+//! `stop_grace`, then cuts the rest short, which is as safe as a crash.
+
+mod recorder;
 
 use crate::booking::{ConferenceType, MeetingId, MeetingState};
 use crate::bookings::EngineBell;
@@ -26,9 +39,12 @@ use cms::lifecycle::{
 use cms::ops::call_legs::RemoteParty;
 use cms::{CmsError, Connector, NumericIdRange};
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 /// The engine's idea of now (tests may move it).
@@ -51,6 +67,8 @@ pub struct SchedulerConfig {
     /// The pause after a failed step, doubled on each further failure up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
+    /// How long a stopping engine lets the steps in flight finish before it cuts them short.
+    pub stop_grace: Duration,
 }
 
 impl Default for SchedulerConfig {
@@ -59,9 +77,15 @@ impl Default for SchedulerConfig {
             tick: Duration::from_secs(5),
             retry_base: Duration::from_secs(5),
             retry_max: Duration::from_secs(120),
+            // A step is a few requests; the connector gives up on one after 10 s.
+            stop_grace: Duration::from_secs(10),
         }
     }
 }
+
+/// How long before its meetings' start a system's placeholders are learnt (read only: nothing
+/// is claimed or dressed). Longer than any tick, so every start is seen coming at least once.
+const PREPARE_LEAD: time::Duration = time::Duration::minutes(1);
 
 /// What the engine keeps in memory between steps (all of it can be rebuilt from the store and
 /// the server).
@@ -72,7 +96,27 @@ struct Cache {
     placeholders: HashMap<(SystemId, String), PlaceholderSpace>,
     /// Systems whose idle placeholders have been read once.
     learnt: HashSet<SystemId>,
+    /// Systems whose learning ahead of their meetings has been tried (once per engine run; a
+    /// failure leaves the learning to the first start).
+    prepared: HashSet<SystemId>,
     calls: HashMap<MeetingId, LiveCall>,
+}
+
+/// One async lock per system, made on first use.
+#[derive(Default)]
+struct Turns(Mutex<HashMap<SystemId, Arc<tokio::sync::Mutex<()>>>>);
+
+impl Turns {
+    async fn take(&self, system: SystemId) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(system)
+            .or_default()
+            .clone();
+        turn.lock_owned().await
+    }
 }
 
 struct Inner {
@@ -81,18 +125,42 @@ struct Inner {
     bell: Arc<EngineBell>,
     clock: Arc<dyn Clock>,
     config: SchedulerConfig,
+    recorder: recorder::Recorder,
     cache: Mutex<Cache>,
-    learning: tokio::sync::Mutex<()>,
-    /// One claim at a time per system, so simultaneous starts take consecutive placeholders
-    /// instead of racing for the same lowest one.
-    claiming: Mutex<HashMap<SystemId, Arc<tokio::sync::Mutex<()>>>>,
+    /// One reading of a system's placeholders at a time.
+    learning: Turns,
+    /// One claim at a time per system, so claims running side by side take different
+    /// placeholders instead of racing for the same lowest ones.
+    claiming: Turns,
+    /// Set when the engine is asked to stop: no new step is begun.
+    stopping: AtomicBool,
 }
 
 pub struct Scheduler {
     inner: Arc<Inner>,
+    writer: recorder::Writer,
+}
+
+/// A running engine (see [`Scheduler::spawn`]).
+pub struct Engine {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Engine {
+    /// Stops the engine and waits for it: see [`Scheduler::run`].
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "scheduler: the engine's task failed");
+        }
+    }
 }
 
 type StepResult = Result<(), String>;
+
+/// The meetings a finished task was handling.
+type Handled = Vec<MeetingId>;
 
 impl From<StoreError> for String {
     fn from(e: StoreError) -> String {
@@ -108,6 +176,7 @@ impl Scheduler {
         clock: Arc<dyn Clock>,
         config: SchedulerConfig,
     ) -> Scheduler {
+        let (recorder, writer) = recorder::recorder(store.clone());
         Scheduler {
             inner: Arc::new(Inner {
                 store,
@@ -115,22 +184,36 @@ impl Scheduler {
                 bell,
                 clock,
                 config,
+                recorder,
                 cache: Mutex::new(Cache::default()),
-                learning: tokio::sync::Mutex::new(()),
-                claiming: Mutex::new(HashMap::new()),
+                learning: Turns::default(),
+                claiming: Turns::default(),
+                stopping: AtomicBool::new(false),
             }),
+            writer,
         }
     }
 
-    /// Runs the engine in its own task until the runtime stops or the handle is aborted.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(self.run())
+    /// Runs the engine in its own task until [`Engine::stop`] (or the handle is dropped).
+    pub fn spawn(self) -> Engine {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(self.run(async move {
+            let _ = stopped.await;
+        }));
+        Engine { stop, task }
     }
 
-    pub async fn run(self) {
-        let inner = self.inner;
+    /// Runs the engine until `stop` completes. Then it begins no new step, lets the steps in
+    /// flight finish for up to `stop_grace` and cuts the rest short. Cutting one short is safe
+    /// as a crash is (the next engine on the same database resumes it); letting it finish
+    /// leaves the next engine less to reconcile.
+    pub async fn run(self, stop: impl Future<Output = ()>) {
+        let Scheduler { inner, writer } = self;
+        let writer = tokio::spawn(writer.run());
         let mut in_flight: HashSet<MeetingId> = HashSet::new();
-        let mut tasks: JoinSet<MeetingId> = JoinSet::new();
+        let mut tasks: JoinSet<Handled> = JoinSet::new();
+        let mut stop = std::pin::pin!(stop);
+        let mut prepared_at: Option<std::time::Instant> = None;
 
         // Start-up: every live meeting is compared with what its server says, then carried on.
         match inner
@@ -152,7 +235,7 @@ impl Scheduler {
                     tasks.spawn(async move {
                         let id = meeting.id;
                         inner.log(id, inner.reconcile(meeting).await);
-                        id
+                        vec![id]
                     });
                 }
             }
@@ -162,17 +245,38 @@ impl Scheduler {
         loop {
             let early = inner.early().await;
             let now = inner.clock.now();
+            // A look at the coming minute once a tick is enough (`PREPARE_LEAD` is longer).
+            if prepared_at.is_none_or(|at| at.elapsed() >= inner.config.tick) {
+                prepared_at = Some(std::time::Instant::now());
+                inner.prepare(now + early, &mut tasks).await;
+            }
             match inner.store.due_meetings(now, early).await {
                 Ok(due) => {
+                    // Starts are handled a system at a time (one claim for all of them);
+                    // everything else a meeting at a time.
+                    let mut starts: HashMap<SystemId, Vec<MeetingRecord>> = HashMap::new();
                     for meeting in due {
-                        if in_flight.insert(meeting.id) {
-                            let inner = inner.clone();
-                            tasks.spawn(async move {
-                                let id = meeting.id;
-                                inner.log(id, inner.act(meeting).await);
-                                id
-                            });
+                        if !in_flight.insert(meeting.id) {
+                            continue;
                         }
+                        if meeting.state == MeetingState::Pending {
+                            starts.entry(meeting.system).or_default().push(meeting);
+                            continue;
+                        }
+                        let inner = inner.clone();
+                        tasks.spawn(async move {
+                            let id = meeting.id;
+                            inner.log(id, inner.act(meeting).await);
+                            vec![id]
+                        });
+                    }
+                    for (system, meetings) in starts {
+                        let inner = inner.clone();
+                        tasks.spawn(async move {
+                            let ids = meetings.iter().map(|m| m.id).collect();
+                            inner.start_all(system, meetings).await;
+                            ids
+                        });
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "scheduler: reading due meetings"),
@@ -184,23 +288,45 @@ impl Scheduler {
                 .unwrap_or(inner.config.tick)
                 .min(inner.config.tick);
             tokio::select! {
+                _ = &mut stop => break,
                 _ = tokio::time::sleep(pause) => {}
                 _ = inner.bell.wait() => {}
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                     match done {
-                        Ok(id) => { in_flight.remove(&id); }
+                        Ok(ids) => for id in ids { in_flight.remove(&id); },
                         Err(e) => {
                             tracing::error!(error = %e, "scheduler: a meeting's step panicked");
                             in_flight.clear();
                         }
                     }
                     // Drain whatever else has finished.
-                    while let Some(Ok(id)) = tasks.try_join_next() {
-                        in_flight.remove(&id);
+                    while let Some(Ok(ids)) = tasks.try_join_next() {
+                        for id in ids {
+                            in_flight.remove(&id);
+                        }
                     }
                 }
             }
         }
+
+        inner.stopping.store(true, Ordering::SeqCst);
+        let finishing = tasks.len();
+        let finished = tokio::time::timeout(inner.config.stop_grace, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        let cut = if finished.is_ok() { 0 } else { tasks.len() };
+        tasks.shutdown().await;
+        // The last Recorder goes with `inner`: the writer then commits what is queued and ends.
+        drop(inner);
+        if let Err(e) = writer.await {
+            tracing::error!(error = %e, "scheduler: the step writer failed");
+        }
+        tracing::info!(
+            finishing,
+            cut,
+            "scheduler stopped (steps cut short are resumed on the next start)"
+        );
     }
 }
 
@@ -261,7 +387,6 @@ impl Inner {
     async fn act(&self, meeting: MeetingRecord) -> StepResult {
         let now = self.clock.now();
         match meeting.state {
-            MeetingState::Pending => self.start(meeting).await,
             MeetingState::Starting => self.resume_start(meeting).await,
             MeetingState::Ongoing if now >= meeting.span.end() => self.end(meeting).await,
             MeetingState::Ongoing => self.redress(meeting).await,
@@ -347,19 +472,8 @@ impl Inner {
             return Ok(found);
         }
         let plan = Self::plan(record, Some(*index)).map_err(PlaceholderProblem::Other)?;
-        {
-            let _learning = self.learning.lock().await;
-            let learnt = self.cache_lock().learnt.contains(&system);
-            if !learnt && let Ok(idle) = lifecycle::find_placeholders(cms, &plan).await {
-                let mut cache = self.cache_lock();
-                cache.learnt.insert(system);
-                for p in idle {
-                    cache
-                        .placeholders
-                        .insert((system, p.id().as_str().to_string()), p);
-                }
-            }
-        }
+        // A failed reading is not this step's failure: the space is then read by id.
+        let _ = self.learn(cms, system, &plan).await;
         if let Some(found) = self.cached_placeholder(&key) {
             return Ok(found);
         }
@@ -375,6 +489,76 @@ impl Inner {
             Err(e @ AdoptError::NotAPlaceholder(_)) => {
                 Err(PlaceholderProblem::Other(e.to_string()))
             }
+        }
+    }
+
+    /// Reads the system's idle placeholders into the cache, once per engine run (one filtered
+    /// list, no scan).
+    async fn learn(
+        &self,
+        cms: &Connector,
+        system: SystemId,
+        plan: &PlaceholderPlan,
+    ) -> Result<(), CmsError> {
+        let _turn = self.learning.take(system).await;
+        if self.cache_lock().learnt.contains(&system) {
+            return Ok(());
+        }
+        let idle = lifecycle::find_placeholders(cms, plan).await?;
+        let mut cache = self.cache_lock();
+        cache.learnt.insert(system);
+        for p in idle {
+            cache
+                .placeholders
+                .insert((system, p.id().as_str().to_string()), p);
+        }
+        Ok(())
+    }
+
+    /// Learns, ahead of time, the placeholders of systems with meetings starting within
+    /// `PREPARE_LEAD` of `horizon` (now plus "start early"), so their start instant holds only
+    /// the lifecycle's own requests. Read only; a failure just leaves it to the first start.
+    async fn prepare(self: &Arc<Self>, horizon: OffsetDateTime, tasks: &mut JoinSet<Handled>) {
+        let coming = match self
+            .store
+            .meetings(&MeetingFilter {
+                states: vec![MeetingState::Pending],
+                from: Some(self.clock.now()),
+                to: Some(horizon + PREPARE_LEAD),
+                ..MeetingFilter::default()
+            })
+            .await
+        {
+            Ok(coming) => coming,
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduler: reading the coming meetings");
+                return;
+            }
+        };
+        for meeting in coming {
+            if meeting.conference_type == ConferenceType::Reservation
+                || !self.cache_lock().prepared.insert(meeting.system)
+            {
+                continue;
+            }
+            let inner = self.clone();
+            tasks.spawn(async move {
+                let system = meeting.system;
+                let learnt = async {
+                    let record = inner.system(system).await?;
+                    let cms = inner.connector(&record)?;
+                    let plan = Self::plan(&record, None)?;
+                    inner
+                        .learn(&cms, system, &plan)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                .await;
+                if let Err(e) = learnt {
+                    tracing::warn!(system = system.0, error = %e, "scheduler: learning placeholders ahead");
+                }
+                Vec::new()
+            });
         }
     }
 
@@ -404,7 +588,7 @@ impl Inner {
         expected: MeetingState,
         step: Step,
     ) -> Result<bool, String> {
-        Ok(self.store.record_step(meeting.id, expected, &step).await?)
+        Ok(self.recorder.record((meeting.id, expected, step)).await?)
     }
 
     /// Gives up on a meeting that never ran: Defective or Failed, with a ticket.
@@ -441,106 +625,161 @@ impl Inner {
         Ok(())
     }
 
-    async fn start(&self, meeting: MeetingRecord) -> StepResult {
+    /// Starts a system's meetings that are due together: claims placeholders for all of them
+    /// in one batch, then dresses and calls each at once, side by side.
+    async fn start_all(self: &Arc<Self>, system: SystemId, meetings: Vec<MeetingRecord>) {
         let now = self.clock.now();
-        if now >= meeting.span.end() {
-            return self
-                .give_up(
-                    &meeting,
-                    MeetingState::Pending,
-                    MeetingState::Failed,
-                    "it could not be started by its end time".into(),
-                )
-                .await;
-        }
-        if meeting.conference_type == ConferenceType::Reservation {
-            self.record(
-                &meeting,
-                MeetingState::Pending,
-                Step {
-                    state: Some(MeetingState::Ongoing),
-                    event: Some(NewEvent::engine(
-                        "Start",
-                        "reservation: capacity held, nothing started on the server",
-                    )),
-                    ..Step::default()
-                },
-            )
-            .await?;
-            return Ok(());
-        }
-        let record = match self.system(meeting.system).await {
-            Ok(r) => r,
-            Err(reason) => {
-                return self
+        let mut to_claim = Vec::with_capacity(meetings.len());
+        for meeting in meetings {
+            let id = meeting.id;
+            if now >= meeting.span.end() {
+                let result = self
                     .give_up(
                         &meeting,
                         MeetingState::Pending,
-                        MeetingState::Defective,
-                        reason,
+                        MeetingState::Failed,
+                        "it could not be started by its end time".into(),
                     )
                     .await;
+                self.log(id, result);
+            } else if meeting.conference_type == ConferenceType::Reservation {
+                let result = self
+                    .record(
+                        &meeting,
+                        MeetingState::Pending,
+                        Step {
+                            state: Some(MeetingState::Ongoing),
+                            event: Some(NewEvent::engine(
+                                "Start",
+                                "reservation: capacity held, nothing started on the server",
+                            )),
+                            ..Step::default()
+                        },
+                    )
+                    .await
+                    .map(|_| ());
+                self.log(id, result);
+            } else {
+                to_claim.push(meeting);
+            }
+        }
+        if to_claim.is_empty() {
+            return;
+        }
+        let record = match self.system(system).await {
+            Ok(r) => Arc::new(r),
+            Err(reason) => {
+                for meeting in &to_claim {
+                    let result = self
+                        .give_up(
+                            meeting,
+                            MeetingState::Pending,
+                            MeetingState::Defective,
+                            reason.clone(),
+                        )
+                        .await;
+                    self.log(meeting.id, result);
+                }
+                return;
             }
         };
-        // Claim the lowest-numbered free placeholder; the store refuses one already held.
-        let turn = self
-            .claiming
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(meeting.system)
-            .or_default()
-            .clone();
-        let claimed_turn = turn.lock().await;
-        for _ in 0..5 {
-            let ours = self.store.placeholders(meeting.system).await?;
-            let busy = self.store.busy_placeholders(meeting.system).await?;
-            let Some((index, co_space)) = ours
-                .into_iter()
-                .filter(|(index, _)| !busy.contains(index))
-                .min_by_key(|(index, _)| *index)
-            else {
-                return self
-                    .give_up(
-                        &meeting,
-                        MeetingState::Pending,
-                        MeetingState::Defective,
-                        "no free placeholder space on the system".into(),
-                    )
-                    .await;
-            };
-            let claimed = self
-                .store
-                .record_step(
+        let claimed = match self.claim(&record, to_claim).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::error!(system = system.0, error = %e, "scheduler: claiming placeholders");
+                return;
+            }
+        };
+        let mut starting = JoinSet::new();
+        for meeting in claimed {
+            let (inner, record) = (self.clone(), record.clone());
+            starting.spawn(async move {
+                let id = meeting.id;
+                inner.log(id, inner.try_start(meeting, &record, true).await);
+            });
+        }
+        starting.join_all().await;
+    }
+
+    /// Claims the lowest-numbered free placeholders for `meetings` (earliest start first), all
+    /// recorded before any is dressed; the store refuses one already held. Returns the meetings
+    /// claimed, now Starting. One left without a free placeholder is Defective; one whose claim
+    /// lost a race (another engine on the same database) stays Pending for the next round.
+    async fn claim(
+        &self,
+        record: &SystemRecord,
+        meetings: Vec<MeetingRecord>,
+    ) -> Result<Vec<MeetingRecord>, String> {
+        let system = record.summary.id;
+        let turn = self.claiming.take(system).await;
+        let busy = self.store.busy_placeholders(system).await?;
+        let mut free: Vec<(u64, String)> = self
+            .store
+            .placeholders(system)
+            .await?
+            .into_iter()
+            .filter(|(index, _)| !busy.contains(index))
+            .collect();
+        free.sort_by_key(|(index, _)| *index);
+        let mut free = free.into_iter();
+        let mut claims = Vec::with_capacity(meetings.len());
+        let mut squeezed = Vec::new();
+        for meeting in meetings {
+            match free.next() {
+                Some(slot) => claims.push((meeting, slot)),
+                None => squeezed.push(meeting),
+            }
+        }
+        let steps = claims
+            .iter()
+            .map(|(meeting, (index, co_space))| {
+                (
                     meeting.id,
                     MeetingState::Pending,
-                    &Step {
+                    Step {
                         state: Some(MeetingState::Starting),
-                        placeholder: Some(Some((index, co_space.clone()))),
+                        placeholder: Some(Some((*index, co_space.clone()))),
                         attempts: Some(0),
                         event: Some(NewEvent::engine(
                             "Start",
-                            format!("before: placeholder {index} taken; dressing it and creating the call"),
+                            format!(
+                                "before: placeholder {index} taken; dressing it and creating the call"
+                            ),
                         )),
                         ..Step::default()
                     },
                 )
-                .await;
-            match claimed {
-                Ok(true) => {
-                    drop(claimed_turn);
-                    let meeting = MeetingRecord {
-                        state: MeetingState::Starting,
-                        placeholder: Some((index, co_space)),
-                        ..meeting
-                    };
-                    return self.try_start(meeting, &record, true).await;
+            })
+            .collect();
+        let outcomes = self.recorder.record_all(steps).await;
+        drop(turn);
+        let mut claimed = Vec::with_capacity(claims.len());
+        for ((meeting, slot), outcome) in claims.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(true) => claimed.push(MeetingRecord {
+                    state: MeetingState::Starting,
+                    placeholder: Some(slot),
+                    ..meeting
+                }),
+                Ok(false) => {} // cancelled meanwhile
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => {
+                    tracing::error!(meeting = meeting.id.0, error = %e, "scheduler: claiming")
                 }
-                Ok(false) => return Ok(()), // cancelled meanwhile
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.to_string()),
             }
         }
-        Err("could not claim a placeholder after 5 tries".into())
+        for meeting in squeezed {
+            let result = self
+                .give_up(
+                    &meeting,
+                    MeetingState::Pending,
+                    MeetingState::Defective,
+                    "no free placeholder space on the system".into(),
+                )
+                .await;
+            self.log(meeting.id, result);
+        }
+        Ok(claimed)
     }
 
     async fn resume_start(&self, meeting: MeetingRecord) -> StepResult {
@@ -559,6 +798,10 @@ impl Inner {
         let Some(slot) = meeting.placeholder.clone() else {
             return Err("a starting meeting without a placeholder".into());
         };
+        // A safe point: the claim is on disk and nothing sent yet; the next engine starts it.
+        if self.stopping.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         if self.clock.now() >= meeting.span.end() {
             return self
                 .abandon_start(meeting, "it could not be started by its end time".into())

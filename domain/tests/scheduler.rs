@@ -10,7 +10,7 @@ use domain::booking::rules::Span;
 use domain::booking::{ConferenceType, MeetingId, MeetingState, Passcode, SipUri, Title};
 use domain::bookings::{Actor, Booking, BookingError, BookingService, EngineBell};
 use domain::password::PasswordHashString;
-use domain::scheduler::{Scheduler, SchedulerConfig, SystemClock};
+use domain::scheduler::{Engine, Scheduler, SchedulerConfig, SystemClock};
 use domain::secret_box::SecretBox;
 use domain::store::bookings::{BookingStore, MeetingFilter, MeetingRecord};
 use domain::store::{SqliteStore, Store, SystemStore, TicketFilter, TicketStore, UserStore};
@@ -42,6 +42,7 @@ fn engine_config() -> SchedulerConfig {
         tick: Duration::from_millis(200),
         retry_base: Duration::from_millis(200),
         retry_max: Duration::from_secs(1),
+        stop_grace: Duration::from_secs(30),
     }
 }
 
@@ -70,7 +71,7 @@ async fn services(
     (store, systems, bookings, bell)
 }
 
-fn engine(f: &Fixture) -> tokio::task::JoinHandle<()> {
+fn engine(f: &Fixture) -> Engine {
     Scheduler::new(
         f.store.clone() as Arc<dyn Store>,
         f.systems.clone(),
@@ -343,7 +344,7 @@ async fn a_booked_meeting_runs_on_the_lowest_slot_with_exactly_the_lifecycle_req
             assert_eq!(phase, want_phase, "{steps:?}");
         }
     }
-    runner.abort();
+    runner.stop().await;
 }
 
 #[tokio::test]
@@ -402,7 +403,7 @@ async fn concurrent_meetings_take_slots_1_and_2_and_capacity_is_enforced() {
     }
     assert_clean(&f.sim, 1);
     assert_clean(&f.sim, 2);
-    runner.abort();
+    runner.stop().await;
 }
 
 #[tokio::test]
@@ -519,7 +520,7 @@ async fn primary_down_at_start_the_alternate_runs_the_meeting() {
         .unwrap();
     wait_state(&f, id, MeetingState::Finished).await;
     assert_clean(&f.sim, 1);
-    runner.abort();
+    runner.stop().await;
 }
 
 #[tokio::test]
@@ -558,7 +559,7 @@ async fn everything_down_fails_with_a_ticket_and_the_placeholder_is_clean_once_b
     assert!(failed.ticket.is_some());
     assert_clean(&f.sim, 1);
     assert!(f.sim.snapshot().calls.is_empty());
-    runner.abort();
+    runner.stop().await;
 }
 
 #[tokio::test]
@@ -585,7 +586,7 @@ async fn a_meeting_with_no_free_placeholder_is_defective_with_a_ticket() {
     let defective = wait_state(&f, id, MeetingState::Defective).await;
     assert!(defective.ticket.is_some());
     assert!(f.sim.snapshot().calls.is_empty());
-    runner.abort();
+    runner.stop().await;
 }
 
 /// The child half of the crash test: runs an engine on the given database until it is killed.
@@ -603,7 +604,7 @@ async fn engine_child() {
         Arc::new(SystemClock),
         engine_config(),
     )
-    .run()
+    .run(std::future::pending())
     .await;
 }
 
@@ -667,5 +668,132 @@ async fn sigkill_between_dressing_and_calling_is_resumed_after_restart() {
             .iter()
             .any(|e| e.outcome.starts_with("before: placeholder 1"))
     );
-    runner.abort();
+    runner.stop().await;
+}
+
+/// Books meetings starting in a second, each with its own participant, and slows the server
+/// down so that their starts are still in flight when the engine is asked to stop.
+async fn starts_in_flight(f: &Fixture, count: usize) -> Vec<MeetingId> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let party = format!("room{n}@example.com");
+        ids.push(
+            book(
+                f,
+                booking(
+                    &format!("Stopped {n}"),
+                    Duration::from_secs(1),
+                    Duration::from_secs(60),
+                    &[party.as_str()],
+                ),
+            )
+            .await,
+        );
+    }
+    f.sim.set_faults(Faults {
+        latency: Duration::from_millis(400),
+        ..Faults::default()
+    });
+    ids
+}
+
+/// Once the placeholders are being dressed, the starts' later requests are still to come.
+async fn wait_for_a_dress(f: &Fixture) {
+    wait_for("a placeholder to be dressed", || async {
+        f.sim
+            .requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/api/v1/coSpaces/"))
+    })
+    .await;
+}
+
+/// A second engine on the same database starts every meeting exactly once, on its own
+/// placeholder, and puts everything back at the end.
+async fn resumed_once(f: &Fixture, ids: &[MeetingId]) {
+    f.sim.set_faults(Faults::default());
+    let runner = engine(f);
+    let mut slots = Vec::new();
+    for id in ids {
+        let ongoing = wait_state(f, *id, MeetingState::Ongoing).await;
+        slots.push(ongoing.placeholder.unwrap().0);
+    }
+    slots.sort();
+    slots.dedup();
+    assert_eq!(slots.len(), ids.len(), "one placeholder each");
+    assert_eq!(f.sim.snapshot().calls.len(), ids.len());
+    let created = f
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v1/calls" && r.status == 200)
+        .count();
+    assert_eq!(created, ids.len(), "each call was created once");
+    for id in ids {
+        f.bookings
+            .end_now(&f.actor, *id, OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        wait_state(f, *id, MeetingState::Finished).await;
+    }
+    for slot in slots {
+        assert_clean(&f.sim, slot);
+    }
+    runner.stop().await;
+}
+
+#[tokio::test]
+async fn a_stopped_engine_finishes_the_steps_in_flight_and_the_next_one_carries_on() {
+    let f = fixture(1, 4).await;
+    let ids = starts_in_flight(&f, 3).await;
+    let runner = engine(&f);
+    wait_for_a_dress(&f).await;
+    runner.stop().await;
+
+    // Nothing was cut in half: every call on the server is recorded with its meeting, and a
+    // meeting not started yet is at most claimed.
+    let calls = f.sim.snapshot().calls;
+    let mut recorded = 0;
+    for id in &ids {
+        let m = meeting(&f, *id).await;
+        match m.state {
+            MeetingState::Ongoing => {
+                let (call, _) = m.call.unwrap();
+                assert!(calls.iter().any(|c| c.id.to_string() == call), "{call}");
+                recorded += 1;
+            }
+            MeetingState::Pending | MeetingState::Starting => {}
+            other => panic!("meeting {} is {other}", id.0),
+        }
+    }
+    assert_eq!(calls.len(), recorded, "no call without its record");
+    assert!(recorded > 0, "the starts in flight were finished");
+    resumed_once(&f, &ids).await;
+}
+
+#[tokio::test]
+async fn steps_cut_short_by_the_stop_grace_are_resumed_by_the_next_engine() {
+    let f = fixture(1, 4).await;
+    let ids = starts_in_flight(&f, 3).await;
+    let runner = Scheduler::new(
+        f.store.clone() as Arc<dyn Store>,
+        f.systems.clone(),
+        f.bell.clone(),
+        Arc::new(SystemClock),
+        SchedulerConfig {
+            stop_grace: Duration::ZERO,
+            ..engine_config()
+        },
+    )
+    .spawn();
+    wait_for_a_dress(&f).await;
+    runner.stop().await;
+    let mut cut = 0;
+    for id in &ids {
+        if meeting(&f, *id).await.state == MeetingState::Starting {
+            cut += 1;
+        }
+    }
+    assert!(cut > 0, "starts cut short");
+    resumed_once(&f, &ids).await;
 }

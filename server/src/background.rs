@@ -1,6 +1,9 @@
-//! Work beside the web server: the API trace's writer and its pruning, and monitoring.
+//! Work beside the web server: the scheduler engine, the API trace's writer and its pruning,
+//! and monitoring.
 
+use domain::bookings::EngineBell;
 use domain::monitoring::Monitor;
+use domain::scheduler::{Engine, Scheduler, SchedulerConfig, SystemClock};
 use domain::store::Store;
 use domain::systems::SystemService;
 use domain::trace_log::{QUEUE_CAPACITY, TraceLog};
@@ -32,16 +35,41 @@ impl Default for Background {
 /// How often old API trace rows are looked for.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-/// The running background tasks; aborted when the server stops.
+/// The running background tasks, ended when the server stops.
 #[derive(Default)]
-pub struct Tasks(Vec<JoinHandle<()>>);
+pub struct Tasks {
+    engine: Option<Engine>,
+    others: Vec<JoinHandle<()>>,
+}
 
 impl Tasks {
-    pub fn abort_all(&self) {
-        for task in &self.0 {
+    /// Stops the scheduler engine (its steps in flight may finish, within its grace), then
+    /// aborts the rest: the API trace's writer outlives the engine's last requests.
+    pub async fn stop(self) {
+        if let Some(engine) = self.engine {
+            engine.stop().await;
+        }
+        for task in &self.others {
             task.abort();
         }
     }
+}
+
+/// Starts the scheduler engine, which runs every booked meeting; `bell` wakes it on a change.
+pub fn start_engine(
+    store: Arc<dyn Store>,
+    systems: Arc<SystemService>,
+    bell: Arc<EngineBell>,
+    tasks: &mut Tasks,
+) {
+    let scheduler = Scheduler::new(
+        store,
+        systems,
+        bell,
+        Arc::new(SystemClock),
+        SchedulerConfig::default(),
+    );
+    tasks.engine = Some(scheduler.spawn());
 }
 
 /// Starts the API trace's writer and pruning; returns the sink for the connectors.
@@ -51,12 +79,14 @@ pub fn start_trace_log(
     tasks: &mut Tasks,
 ) -> Arc<TraceLog> {
     let (log, writer) = TraceLog::new(store.clone(), QUEUE_CAPACITY);
-    tasks.0.push(tokio::spawn(writer));
-    tasks.0.push(tokio::spawn(domain::trace_log::prune_forever(
-        store,
-        background.trace_retention,
-        PRUNE_EVERY,
-    )));
+    tasks.others.push(tokio::spawn(writer));
+    tasks
+        .others
+        .push(tokio::spawn(domain::trace_log::prune_forever(
+            store,
+            background.trace_retention,
+            PRUNE_EVERY,
+        )));
     log
 }
 
@@ -68,7 +98,7 @@ pub fn start_monitor(
     tasks: &mut Tasks,
 ) -> Arc<Monitor> {
     let monitor = Arc::new(Monitor::new(store, systems, background.monitor_concurrency));
-    tasks.0.push(tokio::spawn(
+    tasks.others.push(tokio::spawn(
         monitor.clone().run(background.monitor_interval),
     ));
     monitor

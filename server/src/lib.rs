@@ -64,10 +64,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// Stops taking requests and stops the scheduler engine (see [`background::Tasks::stop`]),
+    /// both finishing what they are doing.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
-        self.background.abort_all();
-        self.task.await.context("server task panicked")?
+        let ((), served) = tokio::join!(self.background.stop(), self.task);
+        served.context("server task panicked")?
     }
 }
 
@@ -174,14 +176,7 @@ async fn router(
         )),
         demo_cms: config.demo_cms.clone(),
     };
-    domain::scheduler::Scheduler::new(
-        store.clone(),
-        context.systems.clone(),
-        bell,
-        Arc::new(domain::scheduler::SystemClock),
-        domain::scheduler::SchedulerConfig::default(),
-    )
-    .spawn();
+    background::start_engine(store.clone(), context.systems.clone(), bell, tasks);
 
     let leptos_options = LeptosOptions::builder()
         .output_name("bridgekeeper")

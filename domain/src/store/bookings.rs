@@ -220,12 +220,12 @@ pub trait BookingStore: Send + Sync {
     async fn next_due(&self, early: time::Duration) -> Result<Option<OffsetDateTime>, StoreError>;
     /// Placeholder indexes held by live meetings of the system.
     async fn busy_placeholders(&self, system: SystemId) -> Result<Vec<u64>, StoreError>;
-    /// Records an engine step if the meeting is still `expected`; false otherwise. A placeholder
-    /// already held by another live meeting is a `Conflict`.
-    async fn record_step(
+    /// Records engine steps, all in one transaction (one commit for many meetings' steps). Each
+    /// has its own outcome, in order: true if recorded, false if its meeting is no longer in
+    /// the expected state, a `Conflict` for a placeholder already held by another live meeting.
+    /// A step refused leaves the others recorded.
+    async fn record_steps(
         &self,
-        id: MeetingId,
-        expected: MeetingState,
-        step: &Step,
-    ) -> Result<bool, StoreError>;
+        steps: &[(MeetingId, MeetingState, Step)],
+    ) -> Result<Vec<Result<bool, StoreError>>, StoreError>;
 }

@@ -146,17 +146,38 @@ async fn insert_event(
     action: &str,
     outcome: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO meeting_events (meeting_id, at_ms, actor, action, outcome) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(id.0)
-    .bind(ms(OffsetDateTime::now_utc()))
-    .bind(actor)
-    .bind(action)
-    .bind(outcome)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    let event = super::bookings::NewEvent {
+        actor: actor.map(str::to_string),
+        action: action.to_string(),
+        outcome: outcome.to_string(),
+    };
+    insert_events(tx, &[(id, &event)]).await
+}
+
+/// History lines, many per statement (a batch of engine steps writes them all at once).
+async fn insert_events(
+    tx: &mut Transaction<'static, Sqlite>,
+    events: &[(MeetingId, &super::bookings::NewEvent)],
+) -> Result<(), StoreError> {
+    // 5 values a row, well under SQLite's limit on a statement's parameters.
+    const ROWS: usize = 200;
+    let at = ms(OffsetDateTime::now_utc());
+    for chunk in events.chunks(ROWS) {
+        let rows = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO meeting_events (meeting_id, at_ms, actor, action, outcome) VALUES {rows}"
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, event) in chunk {
+            query = query
+                .bind(id.0)
+                .bind(at)
+                .bind(event.actor.as_deref())
+                .bind(event.action.as_str())
+                .bind(event.outcome.as_str());
+        }
+        query.execute(&mut **tx).await.map_err(db_err)?;
+    }
     Ok(())
 }
 
@@ -736,123 +757,139 @@ impl BookingStore for SqliteStore {
         Ok(rows.into_iter().map(|i| i as u64).collect())
     }
 
-    async fn record_step(
+    async fn record_steps(
         &self,
-        id: MeetingId,
-        expected: MeetingState,
-        step: &Step,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
-        let mut sets: Vec<&str> = Vec::new();
-        if step.state.is_some() {
-            sets.push("state = ?");
-        }
-        if step.placeholder.is_some() {
-            sets.push("placeholder_idx = ?, co_space_id = ?");
-        }
-        if step.call.is_some() {
-            sets.push("call_id = ?, call_endpoint = ?");
-        }
-        if step.applied_dress.is_some() {
-            sets.push("applied_dress = ?");
-        }
-        if step.retry_at.is_some() {
-            sets.push("retry_at_ms = ?");
-        }
-        if step.attempts.is_some() {
-            sets.push("attempts = ?");
-        }
-        if step.call_created.is_some() {
-            sets.push("call_created_ms = ?");
-        }
-        if step.failure.is_some() {
-            sets.push("failure = ?");
-        }
-        if !sets.is_empty() {
-            let sql = format!(
-                "UPDATE meetings SET {} WHERE id = ? AND state = ?",
-                sets.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            if let Some(state) = step.state {
-                query = query.bind(state.as_str());
-            }
-            if let Some(placeholder) = &step.placeholder {
-                query = query
-                    .bind(placeholder.as_ref().map(|(i, _)| *i as i64))
-                    .bind(placeholder.as_ref().map(|(_, s)| s.clone()));
-            }
-            if let Some(call) = &step.call {
-                query = query
-                    .bind(call.as_ref().map(|(c, _)| c.clone()))
-                    .bind(call.as_ref().map(|(_, e)| e.clone()));
-            }
-            if let Some(applied) = step.applied_dress {
-                query = query.bind(applied);
-            }
-            if let Some(retry) = step.retry_at {
-                query = query.bind(retry.map(ms));
-            }
-            if let Some(attempts) = step.attempts {
-                query = query.bind(attempts as i64);
-            }
-            if let Some(created) = step.call_created {
-                query = query.bind(ms(created));
-            }
-            if let Some(failure) = &step.failure {
-                query = query.bind(failure.clone());
-            }
-            let done = match query
-                .bind(id.0)
-                .bind(expected.as_str())
-                .execute(&mut *tx)
-                .await
-            {
-                Ok(done) => done,
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                    return Err(StoreError::Conflict {
-                        what: "a live meeting in that placeholder".into(),
-                    });
-                }
-                Err(e) => return Err(db_err(e)),
+        steps: &[(MeetingId, MeetingState, Step)],
+    ) -> Result<Vec<Result<bool, StoreError>>, StoreError> {
+        let mut tx = self.immediate().await?;
+        let mut outcomes = Vec::with_capacity(steps.len());
+        let mut events = Vec::new();
+        for (id, expected, step) in steps {
+            let outcome = match apply_step(&mut tx, *id, *expected, step).await {
+                // SQLite undoes only the refused UPDATE, the step's first write: the others stand.
+                Err(conflict @ StoreError::Conflict { .. }) => Err(conflict),
+                // Any other failure refuses the whole batch (the transaction is rolled back).
+                Err(e) => return Err(e),
+                Ok(recorded) => Ok(recorded),
             };
-            if done.rows_affected() != 1 {
-                return Ok(false);
+            if let (Ok(true), Some(event)) = (&outcome, &step.event) {
+                events.push((*id, event));
             }
+            outcomes.push(outcome);
         }
-        if let Some(message) = &step.ticket {
-            let kind = TicketKind::MeetingFailed;
-            let ticket = sqlx::query(
-                "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
-                 SELECT system_id, ?, ?, ?, 'open', ? FROM meetings WHERE id = ?",
-            )
-            .bind(kind.as_str())
-            .bind(kind.severity().as_str())
-            .bind(message)
-            .bind(crate::zone::format_utc(OffsetDateTime::now_utc()))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .last_insert_rowid();
-            sqlx::query("UPDATE meetings SET ticket_id = ? WHERE id = ?")
-                .bind(ticket)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        if let Some(event) = &step.event {
-            insert_event(
-                &mut tx,
-                id,
-                event.actor.as_deref(),
-                &event.action,
-                &event.outcome,
-            )
-            .await?;
-        }
+        insert_events(&mut tx, &events).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(true)
+        Ok(outcomes)
     }
+}
+
+/// One engine step inside the caller's transaction, but for its history line: false (nothing
+/// written) if the meeting is no longer `expected`; a `Conflict` is refused by the UPDATE, the
+/// step's first write.
+async fn apply_step(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: MeetingId,
+    expected: MeetingState,
+    step: &Step,
+) -> Result<bool, StoreError> {
+    let mut sets: Vec<&str> = Vec::new();
+    if step.state.is_some() {
+        sets.push("state = ?");
+    }
+    if step.placeholder.is_some() {
+        sets.push("placeholder_idx = ?, co_space_id = ?");
+    }
+    if step.call.is_some() {
+        sets.push("call_id = ?, call_endpoint = ?");
+    }
+    if step.applied_dress.is_some() {
+        sets.push("applied_dress = ?");
+    }
+    if step.retry_at.is_some() {
+        sets.push("retry_at_ms = ?");
+    }
+    if step.attempts.is_some() {
+        sets.push("attempts = ?");
+    }
+    if step.call_created.is_some() {
+        sets.push("call_created_ms = ?");
+    }
+    if step.failure.is_some() {
+        sets.push("failure = ?");
+    }
+    if !sets.is_empty() {
+        let sql = format!(
+            "UPDATE meetings SET {} WHERE id = ? AND state = ?",
+            sets.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(state) = step.state {
+            query = query.bind(state.as_str());
+        }
+        if let Some(placeholder) = &step.placeholder {
+            query = query
+                .bind(placeholder.as_ref().map(|(i, _)| *i as i64))
+                .bind(placeholder.as_ref().map(|(_, s)| s.clone()));
+        }
+        if let Some(call) = &step.call {
+            query = query
+                .bind(call.as_ref().map(|(c, _)| c.clone()))
+                .bind(call.as_ref().map(|(_, e)| e.clone()));
+        }
+        if let Some(applied) = step.applied_dress {
+            query = query.bind(applied);
+        }
+        if let Some(retry) = step.retry_at {
+            query = query.bind(retry.map(ms));
+        }
+        if let Some(attempts) = step.attempts {
+            query = query.bind(attempts as i64);
+        }
+        if let Some(created) = step.call_created {
+            query = query.bind(ms(created));
+        }
+        if let Some(failure) = &step.failure {
+            query = query.bind(failure.clone());
+        }
+        let done = match query
+            .bind(id.0)
+            .bind(expected.as_str())
+            .execute(&mut **tx)
+            .await
+        {
+            Ok(done) => done,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict {
+                    what: "a live meeting in that placeholder".into(),
+                });
+            }
+            Err(e) => return Err(db_err(e)),
+        };
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+    }
+    if let Some(message) = &step.ticket {
+        let kind = TicketKind::MeetingFailed;
+        let ticket = sqlx::query(
+            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
+             SELECT system_id, ?, ?, ?, 'open', ? FROM meetings WHERE id = ?",
+        )
+        .bind(kind.as_str())
+        .bind(kind.severity().as_str())
+        .bind(message)
+        .bind(crate::zone::format_utc(OffsetDateTime::now_utc()))
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .last_insert_rowid();
+        sqlx::query("UPDATE meetings SET ticket_id = ? WHERE id = ?")
+            .bind(ticket)
+            .bind(id.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(true)
 }

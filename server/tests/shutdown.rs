@@ -1,0 +1,158 @@
+//! The `bridgekeeper` binary stopped with SIGTERM while a meeting is starting: the start in
+//! flight is finished and recorded before the process exits, so nothing is left half-done for
+//! the next start to reconcile. Real process, real SQLite file, the CMS simulator over HTTPS.
+
+#![cfg(unix)]
+
+use cms_sim::{Cluster, Faults, SimConfig};
+use domain::booking::rules::Span;
+use domain::booking::{ConferenceType, MeetingState, SipUri, Title};
+use domain::bookings::{Actor, Booking, BookingService, EngineBell};
+use domain::password::PasswordHashString;
+use domain::secret_box::SecretBox;
+use domain::store::bookings::BookingStore;
+use domain::store::{SqliteStore, Store, UserStore};
+use domain::system::ProvisioningState;
+use domain::systems::{AddSystemInput, SystemService};
+use domain::zone::Zone;
+use domain::{Role, Username};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Polls `check` (only to guard against hanging, never to time anything).
+async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..1200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("gave up waiting for {what}");
+}
+
+#[tokio::test]
+async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("portal.db").display());
+    let key = SecretBox::generate_key();
+    let store = Arc::new(SqliteStore::open(&db).await.unwrap());
+    let sim = Cluster::start(SimConfig {
+        dial_connect_delay: Duration::from_millis(50),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let systems = SystemService::new(
+        store.clone() as Arc<dyn Store>,
+        SecretBox::from_base64(&key).unwrap(),
+        Arc::new(cms::NoTrace),
+        Duration::from_secs(3),
+    );
+    let added = systems
+        .add(AddSystemInput {
+            address: sim.base_urls()[0].trim_start_matches("https://").into(),
+            username: "admin".into(),
+            password: "admin".into(),
+            tls: "insecure".into(),
+            pinned_pem: String::new(),
+        })
+        .await
+        .unwrap();
+    systems
+        .save_extended(added.id, "example.com", "1", "2")
+        .await
+        .unwrap();
+    wait_for("provisioning", async || {
+        systems
+            .provisioning(added.id)
+            .is_some_and(|p| p.state == ProvisioningState::Complete)
+    })
+    .await;
+    let user = store
+        .insert_user(
+            &Username::parse("sam").unwrap(),
+            Role::Scheduler,
+            &PasswordHashString("unused".into()),
+        )
+        .await
+        .unwrap();
+    let bookings = BookingService::new(
+        store.clone() as Arc<dyn Store>,
+        Arc::new(EngineBell::default()),
+    );
+    let start = OffsetDateTime::now_utc() + Duration::from_secs(2);
+    let id = bookings
+        .book(
+            &Actor {
+                id: user,
+                name: "sam".into(),
+                role: Role::Scheduler,
+            },
+            Booking {
+                title: Title::parse("Board call").unwrap(),
+                conference_type: ConferenceType::AutomaticConnect,
+                system: Some(added.id),
+                zone: Zone::utc(),
+                participants: vec![SipUri::parse("desk@example.com").unwrap()],
+                passcode: None,
+                notes: String::new(),
+                recurrence: None,
+                spans: vec![Span::new(start, start + Duration::from_secs(600)).unwrap()],
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap()
+        .meetings[0];
+    // Slow answers: the signal lands after the dress and before the call and the dial-out.
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(500),
+        ..Faults::default()
+    });
+    sim.clear_requests();
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_bridgekeeper"))
+        .arg("serve")
+        .env("BRIDGEKEEPER_DATABASE_URL", &db)
+        .env("BRIDGEKEEPER_SECRET_KEY", &key)
+        .env("BRIDGEKEEPER_LISTEN", "127.0.0.1:0")
+        .env("BRIDGEKEEPER_SITE_ROOT", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the engine to dress the placeholder", async || {
+        sim.requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/api/v1/coSpaces/"))
+    })
+    .await;
+    let sent = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    // The simulator answers from this runtime while the server finishes: wait off it.
+    let exit = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "a clean exit: {exit}");
+
+    let meeting = store.meeting(id).await.unwrap().unwrap();
+    assert_eq!(
+        meeting.state,
+        MeetingState::Ongoing,
+        "the start was finished"
+    );
+    let snapshot = sim.snapshot();
+    assert_eq!(snapshot.calls.len(), 1);
+    assert_eq!(
+        Some(snapshot.calls[0].id.to_string()),
+        meeting.call.map(|(call, _)| call),
+        "the call is recorded"
+    );
+    assert_eq!(snapshot.call_legs.len(), 1, "the dial-out was made");
+}
