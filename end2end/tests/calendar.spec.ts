@@ -1,0 +1,169 @@
+import { test, expect, Page } from '@playwright/test';
+import { hydrated, signIn } from './helpers';
+
+// The browser says it is in New York: with no zone chosen, the calendar shows New York times.
+const ZONE = 'America/New_York';
+test.use({ timezoneId: ZONE });
+
+// The booking browser tests' own simulated CMS (serve.sh starts it on E2E_BOOKING_SIM_PORT).
+const SIM = `127.0.0.1:${process.env.E2E_BOOKING_SIM_PORT ?? 4545}`;
+
+/** `HH:MM` in New York of a UTC date and time. */
+function newYorkClock(date: string, utc: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: ZONE,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(`${date}T${utc}:00Z`));
+}
+
+/** The booking CMS (three placeholders) as a system, added through the systems' server functions
+ * unless an earlier test of this server run did; its id. */
+async function bookingSystem(page: Page, baseURL: string): Promise<number> {
+  await signIn(page, 'admin');
+  const headers = { Origin: baseURL };
+  const find = async () => {
+    const calendar = await page.request.post('/api/bookings/week', {
+      headers,
+      form: { week: '', tz: 'UTC', system: '', mine: '' },
+    });
+    const systems: [number, string][] = (await calendar.json()).systems;
+    return systems.find(([, name]) => name.includes(SIM))?.[0];
+  };
+  let id = await find();
+  if (id === undefined) {
+    const added = await page.request.post('/api/systems/add', {
+      headers,
+      form: { address: SIM, username: 'admin', password: 'admin', tls: 'insecure', pinned_pem: '' },
+    });
+    expect(added.status()).toBeLessThan(400);
+    id = (await find())!;
+    const saved = await page.request.post('/api/systems/extended', {
+      headers,
+      form: { id: String(id), domain: 'example.com', base: '1001', quantity: '3' },
+    });
+    expect(saved.status()).toBe(200);
+  }
+  await expect
+    .poll(
+      async () => {
+        const status = await page.request.post('/api/systems/provisioning', {
+          headers,
+          form: { id: String(id) },
+        });
+        return (await status.json())?.state;
+      },
+      { timeout: 60_000 },
+    )
+    .toBe('Complete');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  return id;
+}
+
+/** Presses a shortcut key and waits for the calendar it leads to. */
+async function press(page: Page, key: string, url: RegExp, grid: string) {
+  await page.keyboard.press(key);
+  await expect(page).toHaveURL(url);
+  await expect(page.getByRole('grid', { name: grid })).toBeVisible();
+}
+
+test('the calendar switches day, week and month from the keyboard, in the browser’s zone', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const system = await bookingSystem(page, baseURL!);
+  await signIn(page, 'sam');
+
+  // Four meetings on the 10th of the month after next, from 15:00 UTC, an hour apart.
+  const now = new Date();
+  const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 10));
+  const day = month.toISOString().slice(0, 10);
+  const nextMonth = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 10))
+    .toISOString()
+    .slice(0, 10);
+  const title = `Review ${Date.now()}`;
+  const titles = [0, 1, 2, 3].map((n) => `${title} #${n + 1}`);
+  for (const [n, name] of titles.entries()) {
+    const booked = await page.request.post('/api/bookings/create', {
+      headers: { Origin: baseURL! },
+      form: {
+        title: name, date: day, start_time: `${15 + n}:00`, end_time: '', duration_minutes: '30',
+        time_zone: 'UTC', conference_type: 'no_connect', system: String(system),
+        participants: '', passcode: '', notes: '', repeat: 'none', ends: 'count', count: '1',
+        until: '',
+      },
+    });
+    expect(booked.status(), await booked.text()).toBe(200);
+  }
+  const start = newYorkClock(day, '15:00');
+  const end = newYorkClock(day, '15:30');
+  expect(start).not.toBe('15:00');
+
+  // No zone chosen: the week is in New York time (the shell's script told the server).
+  await page.goto(`/booking?date=${day}`);
+  await hydrated(page);
+  await expect(page.getByRole('grid', { name: 'Week' })).toBeVisible();
+  await expect(page.getByText(`Times in ${ZONE}.`)).toBeVisible();
+  await expect(page.getByLabel('Time zone')).toHaveValue(ZONE);
+  const first = page.locator('.booking-block', { hasText: titles[0] });
+  await expect(first).toContainText(`${start}–${end}`);
+  await expect(first).toContainText('Pending');
+  await expect(page.getByText('Keys: p previous')).toBeVisible();
+
+  // d: the day, with the same meeting and the empty hours to book.
+  await press(page, 'd', new RegExp(`view=day&date=${day}`), 'Day');
+  await expect(page.locator('.booking-block', { hasText: titles[0] })).toContainText(`${start}–${end}`);
+  await expect(page.getByRole('link', { name: `Book ${day} 08:00`, exact: true })).toBeVisible();
+
+  // m: the month, each day listing its first meetings, the rest behind "+1 more".
+  await press(page, 'm', new RegExp(`view=month&date=${day}`), 'Month');
+  const cell = page.locator(`.month-day[data-day="${day}"]`);
+  await expect(cell.locator('.month-meeting')).toHaveCount(3);
+  await expect(cell.locator('.month-meeting').first()).toContainText(`${start} ${titles[0]}`);
+  await expect(cell.locator('.month-meeting').first()).toContainText('Pending');
+  await expect(cell.getByRole('link', { name: `1 more on ${day}` })).toHaveText('+1 more');
+  await expect(cell.getByRole('link', { name: `Book on ${day}` })).toBeVisible();
+
+  // n and p move by a month; a key typed into a field stays there.
+  await press(page, 'n', new RegExp(`view=month&date=${nextMonth}`), 'Month');
+  await expect(page.locator('.month-meeting', { hasText: title })).toHaveCount(0);
+  await press(page, 'p', new RegExp(`view=month&date=${day}`), 'Month');
+  await expect(cell.locator('.month-meeting')).toHaveCount(3);
+  await page.getByLabel('Time zone').focus();
+  await page.keyboard.press('w');
+  await expect(page).toHaveURL(/view=month/);
+  await page.getByLabel('Time zone').blur();
+
+  // Tab reaches a day's number; Enter opens that day, where the fourth meeting is too.
+  await page.getByRole('link', { name: 'Month', exact: true }).focus();
+  let reached = false;
+  for (let n = 0; n < 300 && !reached; n++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(
+      (label) => document.activeElement?.getAttribute('aria-label') === label,
+      `${day}, day view`,
+    );
+  }
+  expect(reached).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`view=day&date=${day}`));
+  await expect(page.locator('.booking-block', { hasText: titles[3] })).toContainText(
+    newYorkClock(day, '18:00'),
+  );
+
+  // t: today (New York's date), w: back to its week.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
+  await press(page, 't', new RegExp(`view=day&date=${today}`), 'Day');
+  await press(page, 'w', new RegExp(`view=week&date=${today}`), 'Week');
+  await expect(page.locator('[aria-current="date"]')).toHaveCount(1);
+
+  // A zone chosen wins, and the links keep it (and the filters).
+  await page.goto(`/booking?view=week&date=${day}&tz=UTC&system=${system}`);
+  await hydrated(page);
+  await expect(page.locator('.booking-block', { hasText: titles[0] })).toContainText('15:00–15:30');
+  await expect(page.getByLabel('System')).toHaveValue(String(system));
+  await press(page, 'm', new RegExp(`view=month&date=${day}&tz=UTC&system=${system}`), 'Month');
+  await expect(cell.locator('.month-meeting').first()).toContainText(`15:00 ${titles[0]}`);
+});
