@@ -14,7 +14,7 @@
 //! Punctuality (hundreds of meetings on the same minute): the meetings of a system that are
 //! due together claim their placeholders in one batch; every system's meetings then start
 //! concurrently, each as soon as its claim is on disk; steps are recorded in shared
-//! transactions ([`recorder`]). A system's idle placeholders are learnt `PREPARE_LEAD` before
+//! transactions (`recorder`). A system's idle placeholders are learnt `PREPARE_LEAD` before
 //! its next meetings, so the start instant holds only the lifecycle's own requests. Nothing is
 //! claimed or dressed ahead of time: a meeting stays Pending (cancellable, movable, invisible
 //! to callers) until its start (minus the "start early" setting).
@@ -84,7 +84,7 @@ impl Default for SchedulerConfig {
 }
 
 /// How long before its meetings' start a system's placeholders are learnt (read only: nothing
-/// is claimed or dressed). Longer than any tick, so every start is seen coming at least once.
+/// is claimed or dressed). Well over a tick, so every start is seen coming at least once.
 const PREPARE_LEAD: time::Duration = time::Duration::minutes(1);
 
 /// What the engine keeps in memory between steps (all of it can be rebuilt from the store and
