@@ -94,8 +94,9 @@ struct Cache {
     /// Per system: a fingerprint of its record and its connector.
     connectors: HashMap<SystemId, (String, Connector)>,
     placeholders: HashMap<(SystemId, String), PlaceholderSpace>,
-    /// Systems whose idle placeholders have been read once.
-    learnt: HashSet<SystemId>,
+    /// Systems whose idle placeholders have been read, with the range read (an Extended
+    /// Settings change makes a new range, read again at its first use).
+    learnt: HashMap<SystemId, (u64, u64)>,
     /// Systems whose learning ahead of their meetings has been tried (once per engine run; a
     /// failure leaves the learning to the first start).
     prepared: HashSet<SystemId>,
@@ -492,8 +493,8 @@ impl Inner {
         }
     }
 
-    /// Reads the system's idle placeholders into the cache, once per engine run (one filtered
-    /// list, no scan).
+    /// Reads the system's idle placeholders into the cache, once per engine run and range (one
+    /// filtered list, no scan).
     async fn learn(
         &self,
         cms: &Connector,
@@ -501,12 +502,13 @@ impl Inner {
         plan: &PlaceholderPlan,
     ) -> Result<(), CmsError> {
         let _turn = self.learning.take(system).await;
-        if self.cache_lock().learnt.contains(&system) {
+        let range = (plan.range().first(), plan.range().last());
+        if self.cache_lock().learnt.get(&system) == Some(&range) {
             return Ok(());
         }
         let idle = lifecycle::find_placeholders(cms, plan).await?;
         let mut cache = self.cache_lock();
-        cache.learnt.insert(system);
+        cache.learnt.insert(system, range);
         for p in idle {
             cache
                 .placeholders
@@ -1196,6 +1198,14 @@ impl Inner {
                     .collect(),
             };
             let mut said = Vec::new();
+            // A space the administrator's range left while this meeting ran is deleted once
+            // it is put back (it is no longer among the system's placeholders).
+            let retired = !self
+                .store
+                .placeholders(meeting.system)
+                .await?
+                .iter()
+                .any(|(index, _)| *index == slot.0);
             if calls.is_empty() {
                 lifecycle::end_meeting(&cms, &placeholder, None)
                     .await
@@ -1210,6 +1220,13 @@ impl Inner {
                     "placeholder put back; call {}: {end:?}",
                     call.id().as_str()
                 ));
+            }
+            if retired {
+                match cms.delete_co_space(placeholder.id()).await {
+                    Ok(()) => said.push(format!("space {} deleted: out of the range", slot.0)),
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e.to_string()),
+                }
             }
             Ok(said.join("; "))
         }

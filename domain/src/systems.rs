@@ -602,8 +602,11 @@ impl ProvisioningJob {
             );
         }
         let (removed, kept_busy) = self.remove_unused().await?;
+        // A space kept for its running meeting leaves our list now, so no new meeting is placed
+        // in it nor counted on it; the engine deletes it once that meeting has ended.
+        let retired: Vec<u64> = removed.iter().chain(&kept_busy).copied().collect();
         self.store
-            .record_provisioning(self.system, self.settings.range, &created, &removed)
+            .record_provisioning(self.system, self.settings.range, &created, &retired)
             .await
             .map_err(|e| e.to_string())?;
         let mut summary = format!(

@@ -668,3 +668,141 @@ async fn a_series_is_edited_and_cancelled_as_a_whole() {
         "{page}"
     );
 }
+
+/// Polls the conference page of `id` until its state is `state` (about 30 s at most).
+async fn wait_for_state(portal: &Portal, cookie: &str, id: &str, state: &str) -> Value {
+    let mut page = Value::Null;
+    for _ in 0..600 {
+        page = conference(portal, cookie, id).await;
+        if page["meeting"]["state"] == state {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("meeting {id} never became {state}: {page}");
+}
+
+/// Books `title` to start now for 10 minutes on the portal's system; the meeting's id.
+async fn book_now(portal: &Portal, cookie: &str, title: &str, participant: &str) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let date = domain::booking::recurrence::iso_date(now.date());
+    let start = format!("{:02}:{:02}", now.hour(), now.minute());
+    let system = portal.system.to_string();
+    let (status, booked) = portal
+        .json(
+            cookie,
+            "/api/bookings/create",
+            &form(title, &date, &start, "10", &system, participant),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{booked}");
+    booked["meeting"].to_string()
+}
+
+#[tokio::test]
+async fn an_extended_settings_change_never_breaks_a_running_meeting() {
+    let portal = Portal::start(2).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let id = book_now(&portal, &sam, "Running", "desk@example.com").await;
+    let page = wait_for_state(&portal, &sam, &id, "Ongoing").await;
+    assert_eq!(page["dial_in"]["call_id"], "1001");
+
+    // The administrator moves the range to 2001–2002 while the meeting runs on 1001.
+    let system = portal.system.to_string();
+    let (status, body) = portal
+        .json(
+            &root,
+            "/api/systems/extended",
+            &[
+                ("id", system.as_str()),
+                ("domain", "example.com"),
+                ("base", "2001"),
+                ("quantity", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut progress = Value::Null;
+    for _ in 0..400 {
+        progress = portal
+            .json(
+                &root,
+                "/api/systems/provisioning",
+                &[("id", system.as_str())],
+            )
+            .await
+            .1;
+        if progress["state"] == "Complete" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(progress["state"], "Complete", "{progress}");
+    let running = |snapshot: &cms_sim::StateSnapshot| {
+        snapshot
+            .spaces
+            .iter()
+            .find(|s| s.call_id.as_deref() == Some("1001"))
+            .cloned()
+    };
+    let snapshot = portal.sim.snapshot();
+    let space = running(&snapshot).expect("the running meeting's space is kept");
+    assert_eq!(space.name, "Running", "still dressed for the meeting");
+    assert!(space.non_member_access);
+    assert_eq!(snapshot.calls.len(), 1, "its call still runs");
+    assert!(
+        snapshot
+            .spaces
+            .iter()
+            .any(|s| s.call_id.as_deref() == Some("2001")),
+        "the new range is provisioned"
+    );
+    assert_eq!(
+        conference(&portal, &sam, &id).await["meeting"]["state"],
+        "Ongoing"
+    );
+
+    // It can still be extended and ended, and is put back cleanly.
+    let (status, body) = portal
+        .json(
+            &sam,
+            "/api/bookings/extend",
+            &[("id", &id), ("minutes", "15")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = portal.json(&sam, "/api/bookings/end", &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = wait_for_state(&portal, &sam, &id, "Finished").await;
+    let steps = page["events"].to_string();
+    assert!(!steps.contains("failed"), "{steps}");
+    let snapshot = portal.sim.snapshot();
+    assert!(snapshot.calls.is_empty(), "no call left running");
+    assert_eq!(
+        running(&snapshot),
+        None,
+        "the space the range left is deleted once free"
+    );
+    assert!(
+        steps.contains("space 1001 deleted: out of the range"),
+        "{steps}"
+    );
+    let mut ids: Vec<&str> = snapshot
+        .spaces
+        .iter()
+        .filter_map(|s| s.call_id.as_deref())
+        .filter(|id| id.starts_with("100") || id.starts_with("200"))
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["2001", "2002"],
+        "only the new range's placeholders are left"
+    );
+
+    // A meeting booked now runs in the new range.
+    let next = book_now(&portal, &sam, "After", "room@example.com").await;
+    let page = wait_for_state(&portal, &sam, &next, "Ongoing").await;
+    assert_eq!(page["dial_in"]["call_id"], "2001", "{page}");
+}
