@@ -8,12 +8,12 @@ use leptos::prelude::*;
 pub use server::{context, require, resolve_session};
 
 /// The signed-in user, or `None`.
-#[server(endpoint = "whoami")]
+#[server(endpoint = "whoami", output = crate::codec::Json)]
 pub async fn whoami() -> Result<Option<UserSummary>, AppError> {
     server::current_user().await
 }
 
-#[server(endpoint = "login")]
+#[server(endpoint = "login", output = crate::codec::Json)]
 pub async fn login(
     username: String,
     password: String,
@@ -45,7 +45,7 @@ pub async fn login(
     Ok(())
 }
 
-#[server(endpoint = "logout")]
+#[server(endpoint = "logout", output = crate::codec::Json)]
 pub async fn logout() -> Result<(), AppError> {
     server::end_session().await?;
     leptos_axum::redirect("/login");

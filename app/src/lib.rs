@@ -2,6 +2,7 @@
 //! Server functions stay thin: check who is asking, parse input, call a domain service.
 
 pub mod auth;
+mod codec;
 pub mod error;
 pub mod navigation;
 pub mod pages;

@@ -25,7 +25,7 @@ pub(crate) fn ticket_error(e: domain::tickets::TicketError) -> AppError {
 }
 
 /// One page of tickets; blank or missing filters mean "any" (the state: open and acknowledged).
-#[server(endpoint = "tickets/list")]
+#[server(endpoint = "tickets/list", output = crate::codec::Json)]
 pub async fn list_tickets(
     system: Option<String>,
     kind: Option<String>,
@@ -50,7 +50,7 @@ pub async fn list_tickets(
 }
 
 /// Every system by name, for the filters and the forms.
-#[server(endpoint = "tickets/systems")]
+#[server(endpoint = "tickets/systems", output = crate::codec::Json)]
 pub async fn ticket_systems() -> Result<Vec<SystemName>, AppError> {
     crate::auth::require(domain::Permission::Monitor).await?;
     crate::auth::context()?
@@ -60,7 +60,7 @@ pub async fn ticket_systems() -> Result<Vec<SystemName>, AppError> {
         .map_err(ticket_error)
 }
 
-#[server(endpoint = "tickets/acknowledge")]
+#[server(endpoint = "tickets/acknowledge", output = crate::codec::Json)]
 pub async fn acknowledge_ticket(number: i64) -> Result<(), AppError> {
     let user = crate::auth::require(domain::Permission::Monitor).await?;
     crate::auth::context()?
@@ -72,7 +72,7 @@ pub async fn acknowledge_ticket(number: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "tickets/close")]
+#[server(endpoint = "tickets/close", output = crate::codec::Json)]
 pub async fn close_ticket(number: i64) -> Result<(), AppError> {
     let user = crate::auth::require(domain::Permission::Monitor).await?;
     crate::auth::context()?
@@ -85,7 +85,7 @@ pub async fn close_ticket(number: i64) -> Result<(), AppError> {
 }
 
 /// Adds a custom ticket about a system (its id) or none (blank); returns the ticket's number.
-#[server(endpoint = "tickets/add")]
+#[server(endpoint = "tickets/add", output = crate::codec::Json)]
 pub async fn add_custom_ticket(system: Option<String>, message: String) -> Result<i64, AppError> {
     let user = crate::auth::require(domain::Permission::Monitor).await?;
     let input = domain::tickets::CustomTicketInput {

@@ -16,7 +16,7 @@ fn user_error(e: domain::users::UserError) -> AppError {
     }
 }
 
-#[server(endpoint = "users/list")]
+#[server(endpoint = "users/list", output = crate::codec::Json)]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     crate::auth::require(domain::Permission::Administer).await?;
     crate::auth::context()?
@@ -26,7 +26,7 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
         .map_err(|e| AppError::internal("listing users", e))
 }
 
-#[server(endpoint = "users/create")]
+#[server(endpoint = "users/create", output = crate::codec::Json)]
 pub async fn create_user(username: String, role: String, password: String) -> Result<(), AppError> {
     let admin = crate::auth::require(domain::Permission::Administer).await?;
     crate::auth::context()?
@@ -38,7 +38,7 @@ pub async fn create_user(username: String, role: String, password: String) -> Re
     Ok(())
 }
 
-#[server(endpoint = "users/role")]
+#[server(endpoint = "users/role", output = crate::codec::Json)]
 pub async fn change_role(id: i64, role: String) -> Result<(), AppError> {
     let admin = crate::auth::require(domain::Permission::Administer).await?;
     crate::auth::context()?
@@ -50,7 +50,7 @@ pub async fn change_role(id: i64, role: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "users/password")]
+#[server(endpoint = "users/password", output = crate::codec::Json)]
 pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
     let admin = crate::auth::require(domain::Permission::Administer).await?;
     crate::auth::context()?
@@ -62,7 +62,7 @@ pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "users/disabled")]
+#[server(endpoint = "users/disabled", output = crate::codec::Json)]
 pub async fn set_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
     let admin = crate::auth::require(domain::Permission::Administer).await?;
     crate::auth::context()?

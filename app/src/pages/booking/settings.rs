@@ -6,7 +6,7 @@ use domain::booking::ConferenceSettings;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-#[server(endpoint = "bookings/settings")]
+#[server(endpoint = "bookings/settings", output = crate::codec::Json)]
 pub async fn load_conference_settings() -> Result<(ConferenceSettings, Vec<(i64, String)>), AppError>
 {
     crate::auth::require(domain::Permission::Administer).await?;
@@ -18,7 +18,7 @@ pub async fn load_conference_settings() -> Result<(ConferenceSettings, Vec<(i64,
     Ok((settings, super::system_names().await?))
 }
 
-#[server(endpoint = "bookings/settings/save")]
+#[server(endpoint = "bookings/settings/save", output = crate::codec::Json)]
 pub async fn save_conference_settings(
     default_title: String,
     default_duration_minutes: String,

@@ -7,7 +7,7 @@ use domain::system::TlsChoice;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-#[server(endpoint = "systems/add")]
+#[server(endpoint = "systems/add", output = crate::codec::Json)]
 pub async fn add_system(
     address: String,
     username: String,
@@ -56,7 +56,7 @@ pub async fn add_system(
     Ok(())
 }
 
-#[server(endpoint = "folders/list")]
+#[server(endpoint = "folders/list", output = crate::codec::Json)]
 pub async fn list_folders() -> Result<Vec<domain::navigator::Folder>, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?

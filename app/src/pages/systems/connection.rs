@@ -8,7 +8,7 @@ use domain::system::TlsChoice;
 use domain::system_status::{PollOutcome, SettingsView};
 use leptos::prelude::*;
 
-#[server(endpoint = "systems/connection")]
+#[server(endpoint = "systems/connection", output = crate::codec::Json)]
 pub async fn save_connection(
     id: i64,
     address: String,
@@ -37,7 +37,7 @@ pub async fn save_connection(
 }
 
 /// Runs a status request on the saved connection now (and updates status and tickets).
-#[server(endpoint = "systems/connection/test")]
+#[server(endpoint = "systems/connection/test", output = crate::codec::Json)]
 pub async fn test_connection(id: i64) -> Result<PollOutcome, AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?

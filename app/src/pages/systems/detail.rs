@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-#[server(endpoint = "systems/detail")]
+#[server(endpoint = "systems/detail", output = crate::codec::Json)]
 pub async fn load_system(id: i64) -> Result<SystemDetail, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?

@@ -8,7 +8,7 @@ use domain::system::{IdRange, ProvisionPlan, Provisioning, ProvisioningState, Sy
 use leptos::prelude::*;
 use std::time::Duration;
 
-#[server(endpoint = "systems/extended")]
+#[server(endpoint = "systems/extended", output = crate::codec::Json)]
 pub async fn save_extended_settings(
     id: i64,
     domain: String,
@@ -25,7 +25,7 @@ pub async fn save_extended_settings(
     Ok(plan)
 }
 
-#[server(endpoint = "systems/provisioning")]
+#[server(endpoint = "systems/provisioning", output = crate::codec::Json)]
 pub async fn provisioning_status(id: i64) -> Result<Option<Provisioning>, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     Ok(crate::auth::context()?

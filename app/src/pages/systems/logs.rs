@@ -7,7 +7,7 @@ use domain::system_status::{StatusFilter, TRACE_METHODS, TracePage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-#[server(endpoint = "systems/logs")]
+#[server(endpoint = "systems/logs", output = crate::codec::Json)]
 pub async fn load_system_logs(
     id: i64,
     method: String,

@@ -39,13 +39,13 @@ pub(crate) fn system_error(e: domain::systems::SystemError) -> AppError {
     }
 }
 
-#[server(endpoint = "systems/demo")]
+#[server(endpoint = "systems/demo", output = crate::codec::Json)]
 pub async fn demo_cms() -> Result<Option<DemoCluster>, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     Ok(crate::auth::context()?.demo_cms)
 }
 
-#[server(endpoint = "systems/list")]
+#[server(endpoint = "systems/list", output = crate::codec::Json)]
 pub async fn list_systems() -> Result<Vec<SystemSummary>, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?

@@ -41,7 +41,7 @@ pub(super) fn folder_field(value: &str) -> Result<Option<FolderId>, AppError> {
     }
 }
 
-#[server(endpoint = "systems/navigator")]
+#[server(endpoint = "systems/navigator", output = crate::codec::Json)]
 pub async fn navigator(query: ListQuery) -> Result<NavigatorView, AppError> {
     let user = crate::auth::require(domain::Permission::ViewSystems).await?;
     let folders = crate::auth::context()?.folders;
@@ -59,7 +59,7 @@ pub async fn navigator(query: ListQuery) -> Result<NavigatorView, AppError> {
     })
 }
 
-#[server(endpoint = "folders/create")]
+#[server(endpoint = "folders/create", output = crate::codec::Json)]
 pub async fn create_folder(parent: String, name: String) -> Result<(), AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
@@ -70,7 +70,7 @@ pub async fn create_folder(parent: String, name: String) -> Result<(), AppError>
         .map_err(folder_error)
 }
 
-#[server(endpoint = "folders/rename")]
+#[server(endpoint = "folders/rename", output = crate::codec::Json)]
 pub async fn rename_folder(id: i64, name: String) -> Result<(), AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
@@ -80,7 +80,7 @@ pub async fn rename_folder(id: i64, name: String) -> Result<(), AppError> {
         .map_err(folder_error)
 }
 
-#[server(endpoint = "folders/move")]
+#[server(endpoint = "folders/move", output = crate::codec::Json)]
 pub async fn move_folder(id: i64, parent: String) -> Result<(), AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
@@ -90,7 +90,7 @@ pub async fn move_folder(id: i64, parent: String) -> Result<(), AppError> {
         .map_err(folder_error)
 }
 
-#[server(endpoint = "folders/delete")]
+#[server(endpoint = "folders/delete", output = crate::codec::Json)]
 pub async fn delete_folder(id: i64, target: String) -> Result<(), AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
@@ -105,7 +105,7 @@ pub async fn delete_folder(id: i64, target: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "folders/place")]
+#[server(endpoint = "folders/place", output = crate::codec::Json)]
 pub async fn place_system(system: i64, folder: String) -> Result<(), AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?

@@ -10,7 +10,7 @@ use domain::system_access::{AccessRow, AccessView, Scope};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
-#[server(endpoint = "systems/access")]
+#[server(endpoint = "systems/access", output = crate::codec::Json)]
 pub async fn load_system_access(id: i64) -> Result<AccessView, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?
@@ -22,7 +22,7 @@ pub async fn load_system_access(id: i64) -> Result<AccessView, AppError> {
 
 /// Saves the list: `book[<user id>]=on` and `edit[<user id>]=on` for every ticked box. Needs only
 /// the right to manage systems, never a place on the edit list, so a restriction can be undone.
-#[server(endpoint = "systems/access/save")]
+#[server(endpoint = "systems/access/save", output = crate::codec::Json)]
 pub async fn save_system_access(
     id: i64,
     booking: String,

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::HashMap;
 
-#[server(endpoint = "systems/settings")]
+#[server(endpoint = "systems/settings", output = crate::codec::Json)]
 pub async fn load_system_settings(id: i64) -> Result<SettingsView, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?
@@ -19,7 +19,7 @@ pub async fn load_system_settings(id: i64) -> Result<SettingsView, AppError> {
 }
 
 /// Edit Settings. Checkboxes are sent only when ticked; a blank password keeps the stored one.
-#[server(endpoint = "systems/settings/save")]
+#[server(endpoint = "systems/settings/save", output = crate::codec::Json)]
 #[allow(clippy::too_many_arguments)]
 pub async fn save_system_settings(
     id: i64,
@@ -65,7 +65,7 @@ pub async fn save_system_settings(
 }
 
 /// Force Refresh: reads the status and the cluster's call bridges now.
-#[server(endpoint = "systems/refresh")]
+#[server(endpoint = "systems/refresh", output = crate::codec::Json)]
 pub async fn force_refresh(id: i64) -> Result<PollOutcome, AppError> {
     crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
@@ -76,7 +76,7 @@ pub async fn force_refresh(id: i64) -> Result<PollOutcome, AppError> {
 }
 
 /// Ticket Filters: `hide[<kind>]=on` for every ticket type to hide.
-#[server(endpoint = "systems/ticket-filters")]
+#[server(endpoint = "systems/ticket-filters", output = crate::codec::Json)]
 pub async fn set_ticket_filters(
     id: i64,
     hide: Option<HashMap<String, String>>,

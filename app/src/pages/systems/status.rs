@@ -10,7 +10,7 @@ use domain::system_status::{
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-#[server(endpoint = "systems/status")]
+#[server(endpoint = "systems/status", output = crate::codec::Json)]
 pub async fn load_system_status(id: i64) -> Result<Option<StatusSnapshot>, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
     crate::auth::context()?
@@ -21,7 +21,7 @@ pub async fn load_system_status(id: i64) -> Result<Option<StatusSnapshot>, AppEr
 }
 
 /// The system's meetings that are not over and start within the next 7 days.
-#[server(endpoint = "systems/week-bookings")]
+#[server(endpoint = "systems/week-bookings", output = crate::codec::Json)]
 pub async fn load_week_bookings(id: i64) -> Result<Vec<MeetingView>, AppError> {
     use domain::booking::MeetingState;
     crate::auth::require(domain::Permission::ViewSystems).await?;
