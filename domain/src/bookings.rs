@@ -439,19 +439,17 @@ impl BookingService {
         Ok(())
     }
 
-    /// Edits one occurrence: title, date and times (pending), or only the title (running).
-    pub async fn edit(
+    /// The meeting `actor` may edit (owner or administrator, and still allowed to book on its
+    /// system), with its booking's zone; `refusal` says why not to anyone else.
+    async fn editable(
         &self,
         actor: &Actor,
         id: MeetingId,
-        edit: &MeetingEdit,
-        now: OffsetDateTime,
-    ) -> Result<(), BookingError> {
+        refusal: &'static str,
+    ) -> Result<(MeetingRecord, Zone), BookingError> {
         let meeting = self.record(id).await?;
         if !Self::may_change(actor, &meeting) {
-            return Err(BookingError::Forbidden(
-                "only its owner or an administrator edits a meeting",
-            ));
+            return Err(BookingError::Forbidden(refusal));
         }
         if !SystemAccessService::new(self.store.clone())
             .may_book(actor.id, actor.role, meeting.system)
@@ -467,6 +465,24 @@ impl BookingService {
             .await?
             .ok_or(BookingError::NotFound)?;
         let zone = Zone::parse(&conference.zone).unwrap_or_else(|_| Zone::utc());
+        Ok((meeting, zone))
+    }
+
+    /// Edits one occurrence: title, date and times (pending), or only the title (running).
+    pub async fn edit(
+        &self,
+        actor: &Actor,
+        id: MeetingId,
+        edit: &MeetingEdit,
+        now: OffsetDateTime,
+    ) -> Result<(), BookingError> {
+        let (meeting, zone) = self
+            .editable(
+                actor,
+                id,
+                "only its owner or an administrator edits a meeting",
+            )
+            .await?;
         let mut errors = FieldErrors::default();
         let title = errors.check("title", Title::parse(&edit.title));
         let span = if meeting.state == MeetingState::Pending {
@@ -512,26 +528,13 @@ impl BookingService {
         edit: &SeriesEdit,
         now: OffsetDateTime,
     ) -> Result<usize, BookingError> {
-        let meeting = self.record(id).await?;
-        if !Self::may_change(actor, &meeting) {
-            return Err(BookingError::Forbidden(
+        let (meeting, zone) = self
+            .editable(
+                actor,
+                id,
                 "only its owner or an administrator edits a series",
-            ));
-        }
-        if !SystemAccessService::new(self.store.clone())
-            .may_book(actor.id, actor.role, meeting.system)
-            .await?
-        {
-            return Err(BookingError::Forbidden(
-                "the system's Permissions no longer let its owner book on it",
-            ));
-        }
-        let conference = self
-            .store
-            .conference(meeting.conference)
-            .await?
-            .ok_or(BookingError::NotFound)?;
-        let zone = Zone::parse(&conference.zone).unwrap_or_else(|_| Zone::utc());
+            )
+            .await?;
         let mut errors = FieldErrors::default();
         let title = errors.check("title", Title::parse(&edit.title));
         let participants = parse_participants(&mut errors, &edit.participants);
