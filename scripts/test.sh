@@ -19,7 +19,27 @@ say "cargo test (unit and integration)"
 cargo test
 
 say "cargo leptos build (server and wasm bundle)"
-cargo leptos build
+# cargo-leptos ends a failed build with a long backtrace of its own; keep the log so the compiler's
+# own words are printed last, where a CI summary that shows only the tail can see them.
+leptos_log=$(mktemp)
+leptos_build() { cargo leptos build 2>&1 | tee "$leptos_log"; }
+leptos_errors() {
+  echo "---- cargo leptos build failed; what it reported before its backtrace:" >&2
+  grep -E -B2 -A12 '^(error|warning: build failed)|error(\[E[0-9]+\])?:|panicked|SIGKILL|signal: |No space left|Killed' \
+    "$leptos_log" | grep -v '^\s*$' | head -120 >&2 || tail -60 "$leptos_log" >&2
+  df -h . >&2 || true
+  free -m >&2 || true
+}
+if ! leptos_build; then
+  leptos_errors
+  # A second try tells a broken build (fails again, same words) from a toolchain hiccup.
+  say "cargo leptos build: trying once more"
+  if ! leptos_build; then
+    leptos_errors
+    exit 1
+  fi
+fi
+rm -f "$leptos_log"
 
 say "browser tests (Playwright, Debian chromium)"
 cd end2end
