@@ -2,155 +2,19 @@
 //! simulated CMS; day, week and month views rendered whole on the server, in the zone chosen, else
 //! the browser's (the `bk_tz` cookie the page's script sets), else UTC.
 
-use bridgekeeper::{ServerConfig, open_store, start};
-use cms_sim::{Cluster, SimConfig};
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
-use domain::password::PasswordPolicy;
-use domain::secret_box::SecretBox;
-use domain::store::Store;
-use domain::system::ProvisioningState;
-use domain::systems::{AddSystemInput, SystemService};
-use domain::users::UserService;
+mod support;
+
 use domain::zone::{Zone, format_local};
-use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
 use serde_json::Value;
-use std::sync::Arc;
-use std::time::Duration;
+use support::Portal;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Portal {
-    running: bridgekeeper::Running,
-    client: Client,
-    system: i64,
-    _sim: Cluster,
-    _dir: tempfile::TempDir,
-}
-
-impl Portal {
-    /// A fresh portal with a scheduler and one system with a placeholder space.
-    async fn start() -> Portal {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("portal.db").display());
-        let key = SecretBox::generate_key();
-        let store = Arc::new(open_store(&db).await.unwrap());
-        let users = UserService::new(
-            store.clone(),
-            PasswordPolicy::default(),
-            LoginThrottle::default(),
-        );
-        users
-            .create("sam", "scheduler", PASSWORD.into())
-            .await
-            .unwrap();
-        let sim = Cluster::start(SimConfig::default()).await.unwrap();
-        let systems = SystemService::new(
-            store.clone() as Arc<dyn Store>,
-            SecretBox::from_base64(&key).unwrap(),
-            Arc::new(cms::NoTrace),
-            Duration::from_secs(3),
-        );
-        let added = systems
-            .add(AddSystemInput {
-                address: sim.base_urls()[0].trim_start_matches("https://").into(),
-                username: "admin".into(),
-                password: "admin".into(),
-                tls: "insecure".into(),
-                pinned_pem: String::new(),
-            })
-            .await
-            .unwrap();
-        systems
-            .save_extended(added.id, "example.com", "1001", "1")
-            .await
-            .unwrap();
-        for _ in 0..400 {
-            if systems
-                .provisioning(added.id)
-                .is_some_and(|p| p.state == ProvisioningState::Complete)
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let config = ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: db.clone(),
-            site_root: "target/site".into(),
-            idle_timeout: time::Duration::minutes(30),
-            password_policy: PasswordPolicy::default(),
-            throttle: ThrottlePolicy::default(),
-            secure_cookies: false,
-            secrets: SecretBox::from_base64(&key).unwrap(),
-            demo_cms: None,
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = start(config, open_store(&db).await.unwrap(), listener)
-            .await
-            .unwrap();
-        Portal {
-            running,
-            client: Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            system: added.id.0,
-            _sim: sim,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.running.addr)
-    }
-
-    async fn json(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> Value {
-        let response = self
-            .client
-            .post(self.url(path))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .header(COOKIE, cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        response.json().await.unwrap()
-    }
-
-    async fn page(&self, cookie: &str, path: &str) -> String {
-        let response = self
-            .client
-            .get(self.url(path))
-            .header(COOKIE, cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        response.text().await.unwrap()
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let response = self
-            .client
-            .post(self.url("/api/login"))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .form(&[("username", username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("bridgekeeper_session="))
-            .and_then(|v| v.split(';').next())
-            .unwrap()
-            .to_string()
-    }
+/// A fresh portal with a scheduler and one system with a placeholder space.
+async fn portal() -> Portal {
+    Portal::build()
+        .users(&[("sam", "scheduler")])
+        .system(1)
+        .start()
+        .await
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -164,16 +28,16 @@ fn strings(value: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn the_calendar_shows_day_week_and_month_in_the_browsers_zone_unless_one_is_chosen() {
-    let portal = Portal::start().await;
+    let portal = portal().await;
     let sam = portal.login("sam").await;
     let new_york = format!("{sam}; bk_tz=America/New_York");
     // 15:00 UTC on the 10th of a month ahead (never today, whatever the time now).
     let now = time::OffsetDateTime::now_utc().date();
     let month = domain::booking::calendar::add_months(now.replace_day(10).unwrap(), 2);
     let date = domain::booking::recurrence::iso_date(month);
-    let system = portal.system.to_string();
+    let system = portal.system().to_string();
     let booked = portal
-        .json(
+        .json_ok(
             &sam,
             "/api/bookings/create",
             &[
@@ -202,7 +66,7 @@ async fn the_calendar_shows_day_week_and_month_in_the_browsers_zone_unless_one_i
     // No zone chosen: the browser's, for each view.
     for (view, shown) in [("day", 1), ("week", 7), ("month", 0)] {
         let calendar = portal
-            .json(
+            .json_ok(
                 &new_york,
                 "/api/bookings/week",
                 &[
@@ -233,7 +97,7 @@ async fn the_calendar_shows_day_week_and_month_in_the_browsers_zone_unless_one_i
 
     // The chosen zone wins over the browser's; a cookie naming no zone is ignored.
     let chosen = portal
-        .json(
+        .json_ok(
             &new_york,
             "/api/bookings/week",
             &[
@@ -251,7 +115,7 @@ async fn the_calendar_shows_day_week_and_month_in_the_browsers_zone_unless_one_i
         format!("{date}T20:30")
     );
     let bogus = portal
-        .json(
+        .json_ok(
             &format!("{sam}; bk_tz=Mars/Olympus"),
             "/api/bookings/week",
             &[("week", &date), ("tz", ""), ("system", ""), ("mine", "")],
@@ -302,7 +166,7 @@ async fn the_calendar_shows_day_week_and_month_in_the_browsers_zone_unless_one_i
 
     // The conference list, its page and the new-conference form take the browser's zone too.
     let list = portal
-        .json(
+        .json_ok(
             &new_york,
             "/api/bookings/list",
             &[
@@ -319,7 +183,7 @@ async fn the_calendar_shows_day_week_and_month_in_the_browsers_zone_unless_one_i
     assert_eq!(list["tz"], "America/New_York");
     assert_eq!(list["meetings"][0]["local_start"], in_new_york.as_str());
     let page = portal
-        .json(
+        .json_ok(
             &new_york,
             "/api/bookings/conference",
             &[("id", &id.to_string()), ("tz", "")],
@@ -327,7 +191,7 @@ async fn the_calendar_shows_day_week_and_month_in_the_browsers_zone_unless_one_i
         .await;
     assert_eq!(page["meeting"]["local_start"], in_new_york.as_str());
     let defaults = portal
-        .json(
+        .json_ok(
             &new_york,
             "/api/bookings/defaults",
             &[("date", ""), ("tz", "")],
