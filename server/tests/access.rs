@@ -2,198 +2,33 @@
 //! its list and settings changes from administrators not on its edit list, on the server, while
 //! any administrator can still change the list.
 
-use bridgekeeper::{ServerConfig, open_store, start};
-use cms_sim::{Cluster, SimConfig};
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
-use domain::password::PasswordPolicy;
-use domain::secret_box::SecretBox;
-use domain::store::Store;
-use domain::system::ProvisioningState;
-use domain::systems::{AddSystemInput, SystemService};
-use domain::users::UserService;
-use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
+mod support;
+
+use reqwest::StatusCode;
 use serde_json::Value;
-use std::sync::Arc;
-use std::time::Duration;
+use support::{Portal, form, tomorrow};
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Portal {
-    running: bridgekeeper::Running,
-    client: Client,
-    _sim: Cluster,
-    system: i64,
-    _dir: tempfile::TempDir,
-}
-
-impl Portal {
-    /// A fresh portal with one user per role and one system with `placeholders` spaces.
-    async fn start(placeholders: u64) -> Portal {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("portal.db").display());
-        let key = SecretBox::generate_key();
-        let store = Arc::new(open_store(&db).await.unwrap());
-        let users = UserService::new(
-            store.clone(),
-            PasswordPolicy::default(),
-            LoginThrottle::default(),
-        );
-        for (name, role) in [
+/// A fresh portal with one user per role (two administrators, two schedulers) and one system
+/// with `placeholders` spaces.
+async fn portal(placeholders: u64) -> Portal {
+    Portal::build()
+        .users(&[
             ("root", "admin"),
             ("ada", "admin"),
             ("sam", "scheduler"),
             ("sid", "scheduler"),
             ("hana", "helpdesk"),
-        ] {
-            users.create(name, role, PASSWORD.into()).await.unwrap();
-        }
-        let sim = Cluster::start(SimConfig::default()).await.unwrap();
-        let systems = SystemService::new(
-            store.clone() as Arc<dyn Store>,
-            SecretBox::from_base64(&key).unwrap(),
-            Arc::new(cms::NoTrace),
-            Duration::from_secs(3),
-        );
-        let added = systems
-            .add(AddSystemInput {
-                address: sim.base_urls()[0].trim_start_matches("https://").into(),
-                username: "admin".into(),
-                password: "admin".into(),
-                tls: "insecure".into(),
-                pinned_pem: String::new(),
-            })
-            .await
-            .unwrap();
-        systems
-            .set_identity(added.id, "CMS Core", "")
-            .await
-            .unwrap();
-        systems
-            .save_extended(added.id, "example.com", "1001", &placeholders.to_string())
-            .await
-            .unwrap();
-        for _ in 0..400 {
-            if systems
-                .provisioning(added.id)
-                .is_some_and(|p| p.state == ProvisioningState::Complete)
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let config = ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: db.clone(),
-            site_root: "target/site".into(),
-            idle_timeout: time::Duration::minutes(30),
-            password_policy: PasswordPolicy::default(),
-            throttle: ThrottlePolicy::default(),
-            secure_cookies: false,
-            secrets: SecretBox::from_base64(&key).unwrap(),
-            demo_cms: None,
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = start(config, open_store(&db).await.unwrap(), listener)
-            .await
-            .unwrap();
-        Portal {
-            running,
-            client: Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            _sim: sim,
-            system: added.id.0,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.running.addr)
-    }
-
-    async fn call(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .header(COOKIE, cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn json(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        let response = self.call(cookie, path, form).await;
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let response = self
-            .client
-            .post(self.url("/api/login"))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .form(&[("username", username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("bridgekeeper_session="))
-            .and_then(|v| v.split(';').next())
-            .unwrap()
-            .to_string()
-    }
-}
-
-/// A booking form for `date` at `start` lasting `minutes`.
-fn form<'a>(
-    title: &'a str,
-    date: &'a str,
-    start: &'a str,
-    minutes: &'a str,
-    system: &'a str,
-    participant: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("title", title),
-        ("date", date),
-        ("start_time", start),
-        ("end_time", ""),
-        ("duration_minutes", minutes),
-        ("time_zone", "UTC"),
-        ("conference_type", "automatic_connect"),
-        ("system", system),
-        ("participants", participant),
-        ("passcode", "4711"),
-        ("notes", ""),
-        ("repeat", "none"),
-        ("ends", "count"),
-        ("count", "1"),
-        ("until", ""),
-    ]
-}
-
-fn tomorrow() -> String {
-    domain::booking::recurrence::iso_date(
-        time::OffsetDateTime::now_utc().date() + time::Duration::days(1),
-    )
+        ])
+        .system(placeholders)
+        .named("CMS Core")
+        .start()
+        .await
 }
 
 impl Portal {
     /// The Permissions tab's data for the system, as `who` sees it.
     async fn access(&self, who: &str) -> Value {
-        let id = self.system.to_string();
+        let id = self.system().to_string();
         let (status, view) = self.json(who, "/api/systems/access", &[("id", &id)]).await;
         assert_eq!(status, StatusCode::OK, "{view}");
         view
@@ -219,7 +54,7 @@ impl Portal {
         editing: &str,
         boxes: &[String],
     ) -> (StatusCode, Value) {
-        let id = self.system.to_string();
+        let id = self.system().to_string();
         let mut form = vec![
             ("id", id.as_str()),
             ("booking", booking),
@@ -232,13 +67,13 @@ impl Portal {
 
 #[tokio::test]
 async fn a_restricted_system_takes_bookings_only_from_listed_users() {
-    let portal = Portal::start(2).await;
+    let portal = portal(2).await;
     let root = portal.login("root").await;
     let sam = portal.login("sam").await;
     let sid = portal.login("sid").await;
     let hana = portal.login("hana").await;
     let date = tomorrow();
-    let system = portal.system.to_string();
+    let system = portal.system().to_string();
 
     // By default the roles decide: both schedulers appear, nobody is ticked.
     let open = portal.access(&sam).await;
@@ -403,10 +238,10 @@ fn settings_form(id: &str) -> Vec<(&str, &str)> {
 
 #[tokio::test]
 async fn only_listed_administrators_edit_a_restricted_system() {
-    let portal = Portal::start(1).await;
+    let portal = portal(1).await;
     let root = portal.login("root").await;
     let ada = portal.login("ada").await;
-    let id = portal.system.to_string();
+    let id = portal.system().to_string();
     let root_id = portal.user_id(&root, "root").await;
     let ada_id = portal.user_id(&root, "ada").await;
     let (status, body) = portal
@@ -442,7 +277,7 @@ async fn only_listed_administrators_edit_a_restricted_system() {
             vec![("id", id.as_str()), ("hide[connection_error]", "on")],
         ),
     ] {
-        let refused = portal.call(&ada, path, &form).await;
+        let refused = portal.call(Some(&ada), path, &form).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
     }
     let (_, detail) = portal
@@ -474,9 +309,9 @@ async fn only_listed_administrators_edit_a_restricted_system() {
 
 #[tokio::test]
 async fn a_system_that_does_not_allow_booking_takes_no_new_bookings() {
-    let portal = Portal::start(2).await;
+    let portal = portal(2).await;
     let root = portal.login("root").await;
-    let id = portal.system.to_string();
+    let id = portal.system().to_string();
     let date = tomorrow();
     let closed: Vec<(&str, &str)> = settings_form(&id)
         .into_iter()
