@@ -1,199 +1,30 @@
 //! Booking over HTTP: the real server in-process with a fresh SQLite file, a simulated CMS with
 //! placeholder spaces, and the users of each role calling the booking server functions.
 
-use bridgekeeper::{ServerConfig, open_store, start};
-use cms_sim::{Cluster, SimConfig};
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
-use domain::password::PasswordPolicy;
-use domain::secret_box::SecretBox;
-use domain::store::Store;
-use domain::system::ProvisioningState;
-use domain::systems::{AddSystemInput, SystemService};
-use domain::users::UserService;
-use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
+mod support;
+
+use reqwest::StatusCode;
 use serde_json::Value;
-use std::sync::Arc;
 use std::time::Duration;
+use support::{ONE_PER_ROLE, Portal, form, tomorrow};
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Portal {
-    running: bridgekeeper::Running,
-    client: Client,
-    sim: Cluster,
-    system: i64,
-    _dir: tempfile::TempDir,
-}
-
-impl Portal {
-    /// A fresh portal with one user per role and one system with `placeholders` spaces.
-    async fn start(placeholders: u64) -> Portal {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("portal.db").display());
-        let key = SecretBox::generate_key();
-        let store = Arc::new(open_store(&db).await.unwrap());
-        let users = UserService::new(
-            store.clone(),
-            PasswordPolicy::default(),
-            LoginThrottle::default(),
-        );
-        for (name, role) in [
-            ("root", "admin"),
-            ("sam", "scheduler"),
-            ("hana", "helpdesk"),
-        ] {
-            users.create(name, role, PASSWORD.into()).await.unwrap();
-        }
-        let sim = Cluster::start(SimConfig::default()).await.unwrap();
-        let systems = SystemService::new(
-            store.clone() as Arc<dyn Store>,
-            SecretBox::from_base64(&key).unwrap(),
-            Arc::new(cms::NoTrace),
-            Duration::from_secs(3),
-        );
-        let added = systems
-            .add(AddSystemInput {
-                address: sim.base_urls()[0].trim_start_matches("https://").into(),
-                username: "admin".into(),
-                password: "admin".into(),
-                tls: "insecure".into(),
-                pinned_pem: String::new(),
-            })
-            .await
-            .unwrap();
-        systems
-            .set_identity(added.id, "CMS Core", "")
-            .await
-            .unwrap();
-        systems
-            .save_extended(added.id, "example.com", "1001", &placeholders.to_string())
-            .await
-            .unwrap();
-        for _ in 0..400 {
-            if systems
-                .provisioning(added.id)
-                .is_some_and(|p| p.state == ProvisioningState::Complete)
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let config = ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: db.clone(),
-            site_root: "target/site".into(),
-            idle_timeout: time::Duration::minutes(30),
-            password_policy: PasswordPolicy::default(),
-            throttle: ThrottlePolicy::default(),
-            secure_cookies: false,
-            secrets: SecretBox::from_base64(&key).unwrap(),
-            demo_cms: None,
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = start(config, open_store(&db).await.unwrap(), listener)
-            .await
-            .unwrap();
-        Portal {
-            running,
-            client: Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            sim,
-            system: added.id.0,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.running.addr)
-    }
-
-    async fn call(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .header(COOKIE, cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn json(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        let response = self.call(cookie, path, form).await;
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let response = self
-            .client
-            .post(self.url("/api/login"))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .form(&[("username", username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("bridgekeeper_session="))
-            .and_then(|v| v.split(';').next())
-            .unwrap()
-            .to_string()
-    }
-}
-
-/// A booking form for `date` at `start` lasting `minutes`.
-fn form<'a>(
-    title: &'a str,
-    date: &'a str,
-    start: &'a str,
-    minutes: &'a str,
-    system: &'a str,
-    participant: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("title", title),
-        ("date", date),
-        ("start_time", start),
-        ("end_time", ""),
-        ("duration_minutes", minutes),
-        ("time_zone", "UTC"),
-        ("conference_type", "automatic_connect"),
-        ("system", system),
-        ("participants", participant),
-        ("passcode", "4711"),
-        ("notes", ""),
-        ("repeat", "none"),
-        ("ends", "count"),
-        ("count", "1"),
-        ("until", ""),
-    ]
-}
-
-fn tomorrow() -> String {
-    domain::booking::recurrence::iso_date(
-        time::OffsetDateTime::now_utc().date() + time::Duration::days(1),
-    )
+/// A fresh portal with one user per role and one system with `placeholders` spaces.
+async fn portal(placeholders: u64) -> Portal {
+    Portal::build()
+        .users(ONE_PER_ROLE)
+        .system(placeholders)
+        .named("CMS Core")
+        .start()
+        .await
 }
 
 #[tokio::test]
 async fn schedulers_book_within_capacity_and_the_help_desk_only_reads() {
-    let portal = Portal::start(2).await;
+    let portal = portal(2).await;
     let sam = portal.login("sam").await;
     let hana = portal.login("hana").await;
     let date = tomorrow();
-    let system = portal.system.to_string();
+    let system = portal.system().to_string();
 
     // Field errors, nothing saved.
     let bad = form("", &date, "25:00", "0", &system, "desk@example.com");
@@ -313,19 +144,18 @@ async fn schedulers_book_within_capacity_and_the_help_desk_only_reads() {
     assert_eq!(actions, ["Booked", "Cancelled"]);
     // Anonymous callers get nothing.
     let response = portal
-        .client
-        .post(portal.url("/api/bookings/week"))
-        .header(ORIGIN, format!("http://{}", portal.running.addr))
-        .form(&[("week", ""), ("tz", ""), ("system", ""), ("mine", "")])
-        .send()
-        .await
-        .unwrap();
+        .call(
+            None,
+            "/api/bookings/week",
+            &[("week", ""), ("tz", ""), ("system", ""), ("mine", "")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
-    let portal = Portal::start(2).await;
+    let portal = portal(2).await;
     let sam = portal.login("sam").await;
     let hana = portal.login("hana").await;
     let now = time::OffsetDateTime::now_utc();
@@ -340,7 +170,7 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
                 &date,
                 &start,
                 "10",
-                &portal.system.to_string(),
+                &portal.system().to_string(),
                 "desk@example.com",
             ),
         )
@@ -386,7 +216,7 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
     assert_eq!(page["dial_in"]["call_id"], "1001");
     assert_eq!(page["dial_in"]["uri"], "1001@example.com");
     assert_eq!(
-        portal.sim.snapshot().call_legs[0].remote_party,
+        portal.sim().snapshot().call_legs[0].remote_party,
         "desk@example.com"
     );
     assert_eq!(
@@ -421,7 +251,7 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(page["meeting"]["state"], "Finished", "{page}");
-    assert!(portal.sim.snapshot().calls.is_empty());
+    assert!(portal.sim().snapshot().calls.is_empty());
     let (status, live) = portal
         .json(&hana, "/api/bookings/participants", &[("id", &id)])
         .await;
@@ -445,7 +275,7 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
 
 #[tokio::test]
 async fn administrators_set_the_conference_defaults() {
-    let portal = Portal::start(1).await;
+    let portal = portal(1).await;
     let root = portal.login("root").await;
     let sam = portal.login("sam").await;
     let settings = [
@@ -518,11 +348,11 @@ fn occurrences(page: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_series_is_edited_and_cancelled_as_a_whole() {
-    let portal = Portal::start(2).await;
+    let portal = portal(2).await;
     let sam = portal.login("sam").await;
     let root = portal.login("root").await;
     let hana = portal.login("hana").await;
-    let system = portal.system.to_string();
+    let system = portal.system().to_string();
     let day = |n: i64| {
         domain::booking::recurrence::iso_date(
             time::OffsetDateTime::now_utc().date() + time::Duration::days(n),
@@ -687,7 +517,7 @@ async fn book_now(portal: &Portal, cookie: &str, title: &str, participant: &str)
     let now = time::OffsetDateTime::now_utc();
     let date = domain::booking::recurrence::iso_date(now.date());
     let start = format!("{:02}:{:02}", now.hour(), now.minute());
-    let system = portal.system.to_string();
+    let system = portal.system().to_string();
     let (status, booked) = portal
         .json(
             cookie,
@@ -701,7 +531,7 @@ async fn book_now(portal: &Portal, cookie: &str, title: &str, participant: &str)
 
 #[tokio::test]
 async fn an_extended_settings_change_never_breaks_a_running_meeting() {
-    let portal = Portal::start(2).await;
+    let portal = portal(2).await;
     let sam = portal.login("sam").await;
     let root = portal.login("root").await;
     let id = book_now(&portal, &sam, "Running", "desk@example.com").await;
@@ -709,7 +539,7 @@ async fn an_extended_settings_change_never_breaks_a_running_meeting() {
     assert_eq!(page["dial_in"]["call_id"], "1001");
 
     // The administrator moves the range to 2001–2002 while the meeting runs on 1001.
-    let system = portal.system.to_string();
+    let system = portal.system().to_string();
     let (status, body) = portal
         .json(
             &root,
@@ -746,7 +576,7 @@ async fn an_extended_settings_change_never_breaks_a_running_meeting() {
             .find(|s| s.call_id.as_deref() == Some("1001"))
             .cloned()
     };
-    let snapshot = portal.sim.snapshot();
+    let snapshot = portal.sim().snapshot();
     let space = running(&snapshot).expect("the running meeting's space is kept");
     assert_eq!(space.name, "Running", "still dressed for the meeting");
     assert!(space.non_member_access);
@@ -777,7 +607,7 @@ async fn an_extended_settings_change_never_breaks_a_running_meeting() {
     let page = wait_for_state(&portal, &sam, &id, "Finished").await;
     let steps = page["events"].to_string();
     assert!(!steps.contains("failed"), "{steps}");
-    let snapshot = portal.sim.snapshot();
+    let snapshot = portal.sim().snapshot();
     assert!(snapshot.calls.is_empty(), "no call left running");
     assert_eq!(
         running(&snapshot),
