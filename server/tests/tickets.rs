@@ -1,44 +1,15 @@
 //! The Ticketing Service over real HTTP: the server in-process on a random port with a fresh SQLite
 //! file holding one user per role and two systems with their first tickets.
 
-use bridgekeeper::{ServerConfig, open_store, start};
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
-use domain::password::PasswordPolicy;
+mod support;
+
 use domain::store::{NewSystem, SystemStore};
 use domain::system::{Connectivity, SystemId, TlsChoice};
 use domain::ticket::{BLANK_SYSTEM_NAME_MESSAGE, DIAL_NUMBER_MESSAGE, TicketKind};
-use domain::users::UserService;
-use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER};
 use serde_json::Value;
-use std::sync::Arc;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Portal {
-    running: bridgekeeper::Running,
-    client: Client,
-    /// The two systems, in the order they were added.
-    systems: [SystemId; 2],
-    _dir: tempfile::TempDir,
-}
-
-fn config() -> ServerConfig {
-    ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: String::new(),
-        site_root: "target/site".into(),
-        idle_timeout: time::Duration::minutes(30),
-        password_policy: PasswordPolicy::default(),
-        throttle: ThrottlePolicy::default(),
-        secure_cookies: false,
-        secrets: domain::secret_box::SecretBox::from_base64(
-            &domain::secret_box::SecretBox::generate_key(),
-        )
-        .unwrap(),
-        demo_cms: None,
-    }
-}
+use support::{ONE_PER_ROLE, Portal};
 
 /// A system as adding one saves it, with the two tickets every new system starts with.
 fn new_system(address: &str) -> NewSystem {
@@ -67,83 +38,26 @@ fn new_system(address: &str) -> NewSystem {
     }
 }
 
+/// A fresh portal with one user per role and two systems (in the order they were added).
+async fn fresh() -> (Portal, [SystemId; 2]) {
+    let prepared = Portal::build().users(ONE_PER_ROLE).prepare().await;
+    let a = prepared
+        .store
+        .insert_system(&new_system("https://10.0.0.5:443"))
+        .await
+        .unwrap();
+    let b = prepared
+        .store
+        .insert_system(&new_system("https://10.0.0.6:445"))
+        .await
+        .unwrap();
+    (prepared.serve().await, [a, b])
+}
+
 impl Portal {
-    async fn fresh() -> Portal {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("portal.db").display());
-        let store = open_store(&db).await.unwrap();
-        let users = UserService::new(
-            Arc::new(store.clone()),
-            PasswordPolicy::default(),
-            LoginThrottle::default(),
-        );
-        for (name, role) in [
-            ("root", "admin"),
-            ("sam", "scheduler"),
-            ("hana", "helpdesk"),
-        ] {
-            users.create(name, role, PASSWORD.into()).await.unwrap();
-        }
-        let a = store
-            .insert_system(&new_system("https://10.0.0.5:443"))
-            .await
-            .unwrap();
-        let b = store
-            .insert_system(&new_system("https://10.0.0.6:445"))
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = start(config(), store, listener).await.unwrap();
-        let client = Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
-        Portal {
-            running,
-            client,
-            systems: [a, b],
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.running.addr)
-    }
-
-    fn origin(&self) -> String {
-        format!("http://{}", self.running.addr)
-    }
-
-    /// Calls a server function as the browser's script does (same-origin, form-encoded).
-    async fn call(
-        &self,
-        cookie: Option<&str>,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(self.url(path))
-            .header(ORIGIN, self.origin())
-            .form(form);
-        if let Some(cookie) = cookie {
-            request = request.header(COOKIE, cookie);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// A server function's JSON answer, which must be a success.
-    async fn json(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> Value {
-        let response = self.call(Some(cookie), path, form).await;
-        let status = response.status();
-        let body = response.text().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "{path} {form:?}: {body}");
-        serde_json::from_str(&body).unwrap()
-    }
-
     /// The ticket numbers a filter lists, in order, and the total it reports.
     async fn listed(&self, cookie: &str, form: &[(&str, &str)]) -> (Vec<i64>, u64) {
-        let page = self.json(cookie, "/api/tickets/list", form).await;
+        let page = self.json_ok(cookie, "/api/tickets/list", form).await;
         let numbers = page["tickets"]
             .as_array()
             .unwrap()
@@ -155,7 +69,7 @@ impl Portal {
 
     async fn ticket(&self, cookie: &str, number: i64) -> Value {
         let page = self
-            .json(cookie, "/api/tickets/list", &[("state", "any")])
+            .json_ok(cookie, "/api/tickets/list", &[("state", "any")])
             .await;
         page["tickets"]
             .as_array()
@@ -165,43 +79,13 @@ impl Portal {
             .cloned()
             .unwrap_or_else(|| panic!("ticket #{number} not listed: {page}"))
     }
-
-    async fn get(&self, cookie: &str, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header(COOKIE, cookie)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Signs in and returns the session cookie (`name=value`).
-    async fn login(&self, username: &str) -> String {
-        let response = self
-            .call(
-                None,
-                "/api/login",
-                &[("username", username), ("password", PASSWORD)],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("bridgekeeper_session="))
-            .and_then(|v| v.split(';').next())
-            .map(str::to_string)
-            .expect("a session cookie")
-    }
 }
 
 #[tokio::test]
 async fn the_help_desk_filters_tickets_newest_first() {
-    let portal = Portal::fresh().await;
+    let (portal, systems) = fresh().await;
     let hana = portal.login("hana").await;
-    let [a, b] = portal.systems.map(|s| s.0.to_string());
+    let [a, b] = systems.map(|s| s.0.to_string());
 
     let (all, total) = portal.listed(&hana, &[]).await;
     assert_eq!(total, 4);
@@ -215,7 +99,7 @@ async fn the_help_desk_filters_tickets_newest_first() {
     assert!(of_a.iter().all(|n| !of_b.contains(n)));
 
     let page = portal
-        .json(
+        .json_ok(
             &hana,
             "/api/tickets/list",
             &[("system", &b), ("kind", "blank_system_name")],
@@ -224,11 +108,11 @@ async fn the_help_desk_filters_tickets_newest_first() {
     assert_eq!(page["total"], 1);
     let ticket = &page["tickets"][0];
     assert_eq!(ticket["kind"], "BlankSystemName");
-    assert_eq!(ticket["system"], portal.systems[1].0);
+    assert_eq!(ticket["system"], systems[1].0);
     assert_eq!(ticket["message"], BLANK_SYSTEM_NAME_MESSAGE);
 
     let page = portal
-        .json(&hana, "/api/tickets/list", &[("severity", "major")])
+        .json_ok(&hana, "/api/tickets/list", &[("severity", "major")])
         .await;
     assert_eq!(page["total"], 2);
     assert!(
@@ -256,14 +140,14 @@ async fn the_help_desk_filters_tickets_newest_first() {
         "{body}"
     );
 
-    let names = portal.json(&hana, "/api/tickets/systems", &[]).await;
+    let names = portal.json_ok(&hana, "/api/tickets/systems", &[]).await;
     assert_eq!(names[0]["name"], "No Name (10.0.0.5:443)");
     assert_eq!(names[1]["name"], "No Name (10.0.0.6:445)");
 }
 
 #[tokio::test]
 async fn the_help_desk_acknowledges_an_open_ticket_once() {
-    let portal = Portal::fresh().await;
+    let (portal, _) = fresh().await;
     let hana = portal.login("hana").await;
     let root = portal.login("root").await;
     let (open, _) = portal.listed(&hana, &[("state", "open")]).await;
@@ -344,12 +228,12 @@ async fn the_help_desk_acknowledges_an_open_ticket_once() {
 
 #[tokio::test]
 async fn a_scheduler_and_a_stranger_are_refused_every_ticket_function() {
-    let portal = Portal::fresh().await;
+    let (portal, systems) = fresh().await;
     let sam = portal.login("sam").await;
     let hana = portal.login("hana").await;
     let (open, _) = portal.listed(&hana, &[]).await;
     let number = open[0].to_string();
-    let a = portal.systems[0].0.to_string();
+    let a = systems[0].0.to_string();
     let calls: [(&str, Vec<(&str, &str)>); 5] = [
         ("/api/tickets/list", vec![]),
         ("/api/tickets/systems", vec![]),
@@ -369,15 +253,15 @@ async fn a_scheduler_and_a_stranger_are_refused_every_ticket_function() {
     assert_eq!(portal.listed(&hana, &[("state", "open")]).await.1, 4);
     assert_eq!(portal.listed(&hana, &[("state", "any")]).await.1, 4);
 
-    let page = portal.get(&sam, "/monitoring").await;
+    let page = portal.get(Some(&sam), "/monitoring").await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn custom_tickets_are_checked_and_nothing_is_saved_on_error() {
-    let portal = Portal::fresh().await;
+    let (portal, systems) = fresh().await;
     let hana = portal.login("hana").await;
-    let b = portal.systems[1].0.to_string();
+    let b = systems[1].0.to_string();
     let long = "x".repeat(501);
 
     for (form, field, message) in [
@@ -414,7 +298,7 @@ async fn custom_tickets_are_checked_and_nothing_is_saved_on_error() {
     assert_eq!(portal.listed(&hana, &[("state", "any")]).await.1, 4);
 
     let number = portal
-        .json(
+        .json_ok(
             &hana,
             "/api/tickets/add",
             &[
@@ -429,14 +313,14 @@ async fn custom_tickets_are_checked_and_nothing_is_saved_on_error() {
     assert_eq!(ticket["kind"], "Custom");
     assert_eq!(ticket["severity"], "Warning");
     assert_eq!(ticket["state"], "Open");
-    assert_eq!(ticket["system"], portal.systems[1].0);
+    assert_eq!(ticket["system"], systems[1].0);
     assert_eq!(ticket["message"], "Room 4's codec keeps rebooting");
     assert_eq!(ticket["raised_by"], "hana");
     let (newest, _) = portal.listed(&hana, &[]).await;
     assert_eq!(newest[0], number);
 
     let note = portal
-        .json(&hana, "/api/tickets/add", &[("message", "Call the vendor")])
+        .json_ok(&hana, "/api/tickets/add", &[("message", "Call the vendor")])
         .await
         .as_i64()
         .unwrap();
@@ -460,11 +344,11 @@ async fn custom_tickets_are_checked_and_nothing_is_saved_on_error() {
 
 #[tokio::test]
 async fn the_monitoring_page_renders_the_filtered_tickets_without_javascript() {
-    let portal = Portal::fresh().await;
+    let (portal, systems) = fresh().await;
     let hana = portal.login("hana").await;
-    let [a, b] = portal.systems;
+    let [a, b] = systems;
     let number = portal
-        .json(
+        .json_ok(
             &hana,
             "/api/tickets/add",
             &[
@@ -477,7 +361,10 @@ async fn the_monitoring_page_renders_the_filtered_tickets_without_javascript() {
         .unwrap();
 
     let page = portal
-        .get(&hana, &format!("/monitoring?system={}&kind=custom", a.0))
+        .get(
+            Some(&hana),
+            &format!("/monitoring?system={}&kind=custom", a.0),
+        )
         .await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -504,7 +391,7 @@ async fn the_monitoring_page_renders_the_filtered_tickets_without_javascript() {
     assert_eq!(html.matches("<tr data-ticket=").count(), 1);
 
     let page = portal
-        .get(&hana, &format!("/monitoring?system={}", b.0))
+        .get(Some(&hana), &format!("/monitoring?system={}", b.0))
         .await
         .text()
         .await
@@ -514,7 +401,7 @@ async fn the_monitoring_page_renders_the_filtered_tickets_without_javascript() {
     assert!(page.contains("Acknowledge"));
 
     let system = portal
-        .get(&hana, &format!("/systems/{}", a.0))
+        .get(Some(&hana), &format!("/systems/{}", a.0))
         .await
         .text()
         .await
