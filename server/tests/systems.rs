@@ -2,146 +2,66 @@
 //! Filters, the Connection tab with Test connection, the Logs tab, and monitoring running in the
 //! background — the server in-process on a random port, a fresh SQLite file, the CMS simulator.
 
+mod support;
+
 use bridgekeeper::background::Background;
-use bridgekeeper::{ServerConfig, open_store, start_with};
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
-use domain::password::PasswordPolicy;
-use domain::users::UserService;
-use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
+use reqwest::StatusCode;
 use serde_json::Value;
-use std::sync::Arc;
+use std::ops::Deref;
 use std::time::Duration;
 
-const PASSWORD: &str = "correct horse battery staple";
 /// The simulated CMS's API password: it must never come back in an answer.
 const CMS_PASSWORD: &str = "cms-Secret-42";
 
+/// The shared portal, signed in as its administrator and its help desk user.
 struct Portal {
-    running: bridgekeeper::Running,
-    client: Client,
-    cluster: cms_sim::Cluster,
+    portal: support::Portal,
     admin: String,
     helpdesk: String,
-    _dir: tempfile::TempDir,
 }
 
-fn config(db: &str) -> ServerConfig {
-    ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: db.to_string(),
-        site_root: "target/site".into(),
-        idle_timeout: time::Duration::minutes(30),
-        password_policy: PasswordPolicy::default(),
-        throttle: ThrottlePolicy::default(),
-        secure_cookies: false,
-        secrets: domain::secret_box::SecretBox::from_base64(
-            &domain::secret_box::SecretBox::generate_key(),
-        )
-        .unwrap(),
-        demo_cms: None,
+impl Deref for Portal {
+    type Target = support::Portal;
+
+    fn deref(&self) -> &support::Portal {
+        &self.portal
     }
 }
 
 impl Portal {
-    /// A portal with an administrator and a help desk user, monitoring every `monitor` seconds.
+    /// A portal with an administrator and a help desk user, monitoring every `monitor` seconds,
+    /// and a two-node simulated cluster not added yet. No answer may hold the CMS's password.
     async fn start(monitor: Duration) -> Portal {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("portal.db").display());
-        let store = open_store(&db).await.unwrap();
-        let users = UserService::new(
-            Arc::new(store.clone()),
-            PasswordPolicy::default(),
-            LoginThrottle::default(),
-        );
-        for (name, role) in [("root", "admin"), ("hana", "helpdesk")] {
-            users.create(name, role, PASSWORD.into()).await.unwrap();
+        let portal = support::Portal::build()
+            .users(&[("root", "admin"), ("hana", "helpdesk")])
+            .background(Background {
+                monitor_interval: monitor,
+                ..Background::default()
+            })
+            .sim(cms_sim::SimConfig {
+                nodes: 2,
+                password: CMS_PASSWORD.into(),
+                ..Default::default()
+            })
+            .never_sends(CMS_PASSWORD)
+            .never_sends("password_sealed")
+            .start()
+            .await;
+        let admin = portal.login("root").await;
+        let helpdesk = portal.login("hana").await;
+        Portal {
+            portal,
+            admin,
+            helpdesk,
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let background = Background {
-            monitor_interval: monitor,
-            ..Background::default()
-        };
-        let running = start_with(config(&db), background, store, listener)
-            .await
-            .unwrap();
-        let cluster = cms_sim::Cluster::start(cms_sim::SimConfig {
-            nodes: 2,
-            password: CMS_PASSWORD.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let client = Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
-        let mut portal = Portal {
-            running,
-            client,
-            cluster,
-            admin: String::new(),
-            helpdesk: String::new(),
-            _dir: dir,
-        };
-        portal.admin = portal.login("root").await;
-        portal.helpdesk = portal.login("hana").await;
-        portal
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.running.addr)
-    }
-
-    async fn call(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .header(COOKIE, cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Calls as the administrator and expects 200 with a JSON body.
-    async fn json(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> Value {
-        let response = self.call(cookie, path, form).await;
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "{path}: {text}");
-        assert!(!text.contains(CMS_PASSWORD), "{path} sent a password back");
-        assert!(!text.contains("password_sealed"), "{path}: {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let response = self
-            .client
-            .post(self.url("/api/login"))
-            .header(ORIGIN, format!("http://{}", self.running.addr))
-            .form(&[("username", username), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("bridgekeeper_session="))
-            .and_then(|v| v.split(';').next())
-            .map(str::to_string)
-            .expect("a session cookie")
     }
 
     /// Adds node 0 of the simulated cluster; returns the system's id.
     async fn add_system(&self) -> String {
-        let address = self.cluster.base_urls()[0]
+        let address = self.sim().base_urls()[0]
             .trim_start_matches("https://")
             .to_string();
-        self.json(
+        self.json_ok(
             &self.admin,
             "/api/systems/add",
             &[
@@ -152,13 +72,13 @@ impl Portal {
             ],
         )
         .await;
-        let list = self.json(&self.admin, "/api/systems/list", &[]).await;
+        let list = self.json_ok(&self.admin, "/api/systems/list", &[]).await;
         list[0]["id"].as_i64().unwrap().to_string()
     }
 
     async fn live_kinds(&self, id: &str) -> Vec<String> {
         let detail = self
-            .json(&self.helpdesk, "/api/systems/detail", &[("id", id)])
+            .json_ok(&self.helpdesk, "/api/systems/detail", &[("id", id)])
             .await;
         detail["tickets"]
             .as_array()
@@ -169,8 +89,7 @@ impl Portal {
     }
 
     async fn stop(self) {
-        self.running.stop().await.unwrap();
-        self.cluster.shutdown().await;
+        self.portal.stop().await;
     }
 }
 
@@ -199,7 +118,7 @@ fn settings_form<'a>(
 async fn the_help_desk_reads_settings_and_logs_but_cannot_change_anything() {
     let portal = Portal::start(Duration::from_secs(3600)).await;
     let id = portal.add_system().await;
-    let alternate = portal.cluster.base_urls()[1].clone();
+    let alternate = portal.sim().base_urls()[1].clone();
     let hd = &portal.helpdesk;
     for (path, form) in [
         (
@@ -224,12 +143,12 @@ async fn the_help_desk_reads_settings_and_logs_but_cannot_change_anything() {
             vec![("id", id.as_str()), ("hide[connection_error]", "on")],
         ),
     ] {
-        let refused = portal.call(hd, path, &form).await;
+        let refused = portal.call(Some(hd), path, &form).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
     }
     // Nothing changed.
     let view = portal
-        .json(hd, "/api/systems/settings", &[("id", &id)])
+        .json_ok(hd, "/api/systems/settings", &[("id", &id)])
         .await;
     assert_eq!(view["name"], "");
     assert_eq!(view["network"]["alternate_address"], Value::Null);
@@ -238,13 +157,13 @@ async fn the_help_desk_reads_settings_and_logs_but_cannot_change_anything() {
         view["address"]
             .as_str()
             .unwrap()
-            .ends_with(portal.cluster.base_urls()[0].trim_start_matches("https://"))
+            .ends_with(portal.sim().base_urls()[0].trim_start_matches("https://"))
     );
     // Reading is allowed (the trace is stored in the background: look a bounded number of times).
     let mut total = 0;
     for _ in 0..50 {
         let logs = portal
-            .json(
+            .json_ok(
                 hd,
                 "/api/systems/logs",
                 &[("id", &id), ("method", ""), ("status", ""), ("page", "")],
@@ -258,7 +177,7 @@ async fn the_help_desk_reads_settings_and_logs_but_cannot_change_anything() {
     }
     assert!(total >= 6, "the six requests of adding: {total}");
     let week = portal
-        .json(hd, "/api/systems/week-bookings", &[("id", &id)])
+        .json_ok(hd, "/api/systems/week-bookings", &[("id", &id)])
         .await;
     assert_eq!(week, serde_json::json!([]), "no bookings yet");
     portal.stop().await;
@@ -269,11 +188,11 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
     let portal = Portal::start(Duration::from_secs(3600)).await;
     let id = portal.add_system().await;
     let admin = &portal.admin;
-    let alternate = portal.cluster.base_urls()[1].clone();
+    let alternate = portal.sim().base_urls()[1].clone();
 
     let refused = portal
         .call(
-            admin,
+            Some(admin),
             "/api/systems/settings/save",
             &settings_form(&id, "https://10.1.2.3", CMS_PASSWORD),
         )
@@ -282,14 +201,14 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
     assert!(refused.text().await.unwrap().contains("alternate_address"));
 
     portal
-        .json(
+        .json_ok(
             admin,
             "/api/systems/settings/save",
             &settings_form(&id, &alternate, CMS_PASSWORD),
         )
         .await;
     let view = portal
-        .json(admin, "/api/systems/settings", &[("id", &id)])
+        .json_ok(admin, "/api/systems/settings", &[("id", &id)])
         .await;
     assert_eq!(view["name"], "CMS Core Primary");
     assert_eq!(view["general"]["ip_zone"], "Test Zone");
@@ -310,18 +229,18 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
 
     // Test connection runs a status request now.
     let tested = portal
-        .json(admin, "/api/systems/connection/test", &[("id", &id)])
+        .json_ok(admin, "/api/systems/connection/test", &[("id", &id)])
         .await;
     assert_eq!(tested["connectivity"], "Reachable");
     assert_eq!(tested["alternate_reachable"], true);
     let status = portal
-        .json(admin, "/api/systems/status", &[("id", &id)])
+        .json_ok(admin, "/api/systems/status", &[("id", &id)])
         .await;
     assert!(status["uptime_seconds"].as_u64().is_some(), "{status}");
 
     // Ticket Filters: Dial Number Configuration Error hidden, so closed.
     portal
-        .json(
+        .json_ok(
             admin,
             "/api/systems/ticket-filters",
             &[
@@ -331,7 +250,7 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
         )
         .await;
     let view = portal
-        .json(admin, "/api/systems/settings", &[("id", &id)])
+        .json_ok(admin, "/api/systems/settings", &[("id", &id)])
         .await;
     assert_eq!(
         view["hidden_tickets"],
@@ -353,9 +272,11 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
     };
     let wrong = connection("not-the-password");
     let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    portal.json(admin, "/api/systems/connection", &wrong).await;
+    portal
+        .json_ok(admin, "/api/systems/connection", &wrong)
+        .await;
     let tested = portal
-        .json(admin, "/api/systems/connection/test", &[("id", &id)])
+        .json_ok(admin, "/api/systems/connection/test", &[("id", &id)])
         .await;
     assert_eq!(tested["connectivity"], "AuthenticationFailed");
     assert!(
@@ -366,19 +287,21 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
     );
     let right = connection(CMS_PASSWORD);
     let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    portal.json(admin, "/api/systems/connection", &right).await;
+    portal
+        .json_ok(admin, "/api/systems/connection", &right)
+        .await;
     let tested = portal
-        .json(admin, "/api/systems/connection/test", &[("id", &id)])
+        .json_ok(admin, "/api/systems/connection/test", &[("id", &id)])
         .await;
     assert_eq!(tested["connectivity"], "Reachable");
     assert!(portal.live_kinds(&id).await.is_empty());
 
-    // The Logs tab: newest first, filtered, and nothing secret in it (checked by `json`). The
+    // The Logs tab: newest first, filtered, and nothing secret in it (checked by `json_ok`). The
     // writer stores in the background, so look a bounded number of times.
     let mut logs = Value::Null;
     for _ in 0..50 {
         logs = portal
-            .json(
+            .json_ok(
                 admin,
                 "/api/systems/logs",
                 &[
@@ -401,7 +324,7 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
             .all(|r| r["method"] == "GET" && r["status"] == 401)
     );
     let all = portal
-        .json(
+        .json_ok(
             admin,
             "/api/systems/logs",
             &[("id", &id), ("method", ""), ("status", ""), ("page", "1")],
@@ -416,7 +339,7 @@ async fn settings_with_an_alternate_ticket_filters_connection_test_and_masked_lo
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
     let bad = portal
         .call(
-            admin,
+            Some(admin),
             "/api/systems/logs",
             &[
                 ("id", &id),
@@ -436,7 +359,7 @@ async fn the_background_monitor_raises_and_clears_the_connection_ticket() {
     let id = portal.add_system().await;
     let has = |kinds: &[String], kind: &str| kinds.iter().any(|k| k == kind);
 
-    portal.cluster.set_node_up(0, false);
+    portal.sim().set_node_up(0, false);
     let mut raised = false;
     for _ in 0..60 {
         if has(&portal.live_kinds(&id).await, "ConnectionError") {
@@ -447,11 +370,11 @@ async fn the_background_monitor_raises_and_clears_the_connection_ticket() {
     }
     assert!(raised, "monitoring raised Connection Error");
     let list = portal
-        .json(&portal.helpdesk, "/api/systems/list", &[])
+        .json_ok(&portal.helpdesk, "/api/systems/list", &[])
         .await;
     assert_eq!(list[0]["connectivity"], "NoResponse");
 
-    portal.cluster.set_node_up(0, true);
+    portal.sim().set_node_up(0, true);
     let mut cleared = false;
     for _ in 0..60 {
         if !has(&portal.live_kinds(&id).await, "ConnectionError") {
@@ -462,7 +385,7 @@ async fn the_background_monitor_raises_and_clears_the_connection_ticket() {
     }
     assert!(cleared, "monitoring closed Connection Error");
     let status = portal
-        .json(&portal.helpdesk, "/api/systems/status", &[("id", &id)])
+        .json_ok(&portal.helpdesk, "/api/systems/status", &[("id", &id)])
         .await;
     assert!(status["call_legs_active"].as_u64().is_some(), "{status}");
     portal.stop().await;
