@@ -1,155 +1,23 @@
 //! The real server, in-process on a random port with a fresh SQLite file, spoken to over HTTP.
 
-use bridgekeeper::{ServerConfig, open_store, start};
+mod support;
+
 use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::users::UserService;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
-use std::net::SocketAddr;
+use reqwest::{Client, StatusCode};
 use std::sync::Arc;
+use support::{ONE_PER_ROLE, PASSWORD, Portal, session_cookie};
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Portal {
-    running: bridgekeeper::Running,
-    client: Client,
-    _dir: Option<tempfile::TempDir>,
-}
-
-fn config(db: &str, throttle: ThrottlePolicy) -> ServerConfig {
-    ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: db.to_string(),
-        site_root: "target/site".into(),
-        idle_timeout: time::Duration::minutes(30),
-        password_policy: PasswordPolicy::default(),
-        throttle,
-        secure_cookies: false,
-        secrets: domain::secret_box::SecretBox::from_base64(
-            &domain::secret_box::SecretBox::generate_key(),
-        )
-        .unwrap(),
-        demo_cms: None,
-    }
-}
-
-fn db_url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("portal.db").display())
-}
-
-/// A fresh database with one user per role.
-async fn seeded(dir: &tempfile::TempDir) {
-    let store = open_store(&db_url(dir)).await.unwrap();
-    let users = UserService::new(
-        Arc::new(store),
-        PasswordPolicy::default(),
-        LoginThrottle::default(),
-    );
-    for (name, role) in [
-        ("root", "admin"),
-        ("sam", "scheduler"),
-        ("hana", "helpdesk"),
-    ] {
-        users.create(name, role, PASSWORD.into()).await.unwrap();
-    }
-}
-
-impl Portal {
-    async fn on(db: &str, throttle: ThrottlePolicy) -> Portal {
-        let store = open_store(db).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = start(config(db, throttle), store, listener).await.unwrap();
-        let client = Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
-        Portal {
-            running,
-            client,
-            _dir: None,
-        }
-    }
-
-    async fn fresh() -> Portal {
-        let dir = tempfile::tempdir().unwrap();
-        seeded(&dir).await;
-        let mut portal = Portal::on(&db_url(&dir), ThrottlePolicy::default()).await;
-        portal._dir = Some(dir);
-        portal
-    }
-
-    fn addr(&self) -> SocketAddr {
-        self.running.addr
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr())
-    }
-
-    fn origin(&self) -> String {
-        format!("http://{}", self.addr())
-    }
-
-    /// Calls a server function as the browser's script does (same-origin, form-encoded).
-    async fn call(
-        &self,
-        cookie: Option<&str>,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(self.url(path))
-            .header(ORIGIN, self.origin())
-            .form(form);
-        if let Some(cookie) = cookie {
-            request = request.header(COOKIE, cookie);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn get(&self, cookie: Option<&str>, path: &str) -> reqwest::Response {
-        let mut request = self.client.get(self.url(path));
-        if let Some(cookie) = cookie {
-            request = request.header(COOKIE, cookie);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// Signs in and returns the session cookie (`name=value`).
-    async fn login(&self, username: &str, password: &str) -> String {
-        let response = self
-            .call(
-                None,
-                "/api/login",
-                &[("username", username), ("password", password)],
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::OK,
-            "{:?}",
-            response.text().await
-        );
-        session_cookie(&response).expect("a session cookie")
-    }
-}
-
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("bridgekeeper_session="))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string)
+/// A fresh portal with one user per role.
+async fn fresh() -> Portal {
+    Portal::build().users(ONE_PER_ROLE).start().await
 }
 
 #[tokio::test]
 async fn sign_in_sets_a_safe_cookie_and_opens_the_pages() {
-    let portal = Portal::fresh().await;
+    let portal = fresh().await;
     let response = portal
         .call(
             None,
@@ -195,7 +63,7 @@ async fn sign_in_sets_a_safe_cookie_and_opens_the_pages() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_look_the_same() {
-    let portal = Portal::fresh().await;
+    let portal = fresh().await;
     let wrong_password = portal
         .call(
             None,
@@ -221,13 +89,15 @@ async fn wrong_password_and_unknown_user_look_the_same() {
 
 #[tokio::test]
 async fn failed_sign_ins_are_rate_limited_per_username() {
-    let dir = tempfile::tempdir().unwrap();
-    seeded(&dir).await;
     let throttle = ThrottlePolicy {
         per_username: 3,
         ..ThrottlePolicy::default()
     };
-    let portal = Portal::on(&db_url(&dir), throttle).await;
+    let portal = Portal::build()
+        .users(ONE_PER_ROLE)
+        .throttle(throttle)
+        .start()
+        .await;
     for _ in 0..3 {
         let r = portal
             .call(
@@ -254,13 +124,13 @@ async fn failed_sign_ins_are_rate_limited_per_username() {
             .contains("Too many failed sign-in attempts")
     );
     // Another user is unaffected.
-    portal.login("hana", PASSWORD).await;
+    portal.login("hana").await;
 }
 
 #[tokio::test]
 async fn a_role_without_permission_is_refused_by_the_server_function_itself() {
-    let portal = Portal::fresh().await;
-    let scheduler = portal.login("sam", PASSWORD).await;
+    let portal = fresh().await;
+    let scheduler = portal.login("sam").await;
     let list = portal.call(Some(&scheduler), "/api/users/list", &[]).await;
     assert_eq!(list.status(), StatusCode::FORBIDDEN);
     let create = portal
@@ -280,7 +150,7 @@ async fn a_role_without_permission_is_refused_by_the_server_function_itself() {
     let anonymous = portal.call(None, "/api/users/list", &[]).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 
-    let admin = portal.login("root", PASSWORD).await;
+    let admin = portal.login("root").await;
     let users = portal.call(Some(&admin), "/api/users/list", &[]).await;
     assert_eq!(users.status(), StatusCode::OK);
     assert!(
@@ -291,12 +161,12 @@ async fn a_role_without_permission_is_refused_by_the_server_function_itself() {
 
 #[tokio::test]
 async fn pages_need_a_session_and_the_right_role() {
-    let portal = Portal::fresh().await;
+    let portal = fresh().await;
     let anonymous = portal.get(None, "/admin/users").await;
     assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
     assert_eq!(anonymous.headers()[LOCATION], "/login?next=/admin/users");
 
-    let helpdesk = portal.login("hana", PASSWORD).await;
+    let helpdesk = portal.login("hana").await;
     assert_eq!(
         portal.get(Some(&helpdesk), "/admin/users").await.status(),
         StatusCode::FORBIDDEN
@@ -305,7 +175,7 @@ async fn pages_need_a_session_and_the_right_role() {
         portal.get(Some(&helpdesk), "/monitoring").await.status(),
         StatusCode::OK
     );
-    let scheduler = portal.login("sam", PASSWORD).await;
+    let scheduler = portal.login("sam").await;
     assert_eq!(
         portal.get(Some(&scheduler), "/monitoring").await.status(),
         StatusCode::FORBIDDEN
@@ -319,8 +189,8 @@ async fn pages_need_a_session_and_the_right_role() {
 
 #[tokio::test]
 async fn cross_site_requests_are_refused() {
-    let portal = Portal::fresh().await;
-    let admin = portal.login("root", PASSWORD).await;
+    let portal = fresh().await;
+    let admin = portal.login("root").await;
     let form = [
         ("username", "mallory"),
         ("role", "admin"),
@@ -351,8 +221,8 @@ async fn cross_site_requests_are_refused() {
 
 #[tokio::test]
 async fn sign_in_cycles_the_session_id_and_sign_out_ends_it() {
-    let portal = Portal::fresh().await;
-    let first = portal.login("root", PASSWORD).await;
+    let portal = fresh().await;
+    let first = portal.login("root").await;
     let again = portal
         .call(
             Some(&first),
@@ -381,22 +251,18 @@ async fn sign_in_cycles_the_session_id_and_sign_out_ends_it() {
 
 #[tokio::test]
 async fn sessions_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    seeded(&dir).await;
-    let db = db_url(&dir);
-    let portal = Portal::on(&db, ThrottlePolicy::default()).await;
-    let cookie = portal.login("root", PASSWORD).await;
-    portal.running.stop().await.unwrap();
+    let portal = fresh().await;
+    let cookie = portal.login("root").await;
 
-    let restarted = Portal::on(&db, ThrottlePolicy::default()).await;
+    let restarted = portal.restart().await;
     let page = restarted.get(Some(&cookie), "/admin/users").await;
     assert_eq!(page.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn admins_manage_users_and_a_disabled_user_is_signed_out() {
-    let portal = Portal::fresh().await;
-    let admin = portal.login("root", PASSWORD).await;
+    let portal = fresh().await;
+    let admin = portal.login("root").await;
 
     let invalid = portal
         .call(
@@ -428,7 +294,7 @@ async fn admins_manage_users_and_a_disabled_user_is_signed_out() {
         )
         .await;
     assert_eq!(created.status(), StatusCode::OK);
-    let nina = portal.login("nina", PASSWORD).await;
+    let nina = portal.login("nina").await;
 
     let list: serde_json::Value = portal
         .call(Some(&admin), "/api/users/list", &[])
@@ -484,7 +350,7 @@ async fn admins_manage_users_and_a_disabled_user_is_signed_out() {
 
 #[tokio::test]
 async fn health_check_answers() {
-    let portal = Portal::fresh().await;
+    let portal = fresh().await;
     let health = portal.get(None, "/healthz").await;
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(health.text().await.unwrap(), "ok");
@@ -515,23 +381,12 @@ async fn demo_mode_runs_a_simulated_cluster_and_says_where_it_is() {
             .contains("<clusterEnabled>true</clusterEnabled>")
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    seeded(&dir).await;
-    let db = db_url(&dir);
-    let store = open_store(&db).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let mut config = config(&db, ThrottlePolicy::default());
-    config.demo_cms = Some(demo.clone());
-    let running = start(config, store, listener).await.unwrap();
-    let portal = Portal {
-        running,
-        client: Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap(),
-        _dir: Some(dir),
-    };
-    let admin = portal.login("root", PASSWORD).await;
+    let portal = Portal::build()
+        .users(ONE_PER_ROLE)
+        .demo_cms(demo.clone())
+        .start()
+        .await;
+    let admin = portal.login("root").await;
     let html = portal
         .get(Some(&admin), "/systems/add")
         .await
@@ -554,10 +409,10 @@ async fn systems_are_added_named_and_their_tickets_acknowledged_per_role() {
     let address = cluster.base_urls()[0]
         .trim_start_matches("https://")
         .to_string();
-    let portal = Portal::fresh().await;
-    let admin = portal.login("root", PASSWORD).await;
-    let helpdesk = portal.login("hana", PASSWORD).await;
-    let scheduler = portal.login("sam", PASSWORD).await;
+    let portal = fresh().await;
+    let admin = portal.login("root").await;
+    let helpdesk = portal.login("hana").await;
+    let scheduler = portal.login("sam").await;
     let form = [
         ("address", address.as_str()),
         ("username", "admin"),
@@ -683,8 +538,8 @@ async fn systems_are_added_named_and_their_tickets_acknowledged_per_role() {
 
 #[tokio::test]
 async fn demo_users_are_created_once_and_keep_their_passwords() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&db_url(&dir)).await.unwrap();
+    let prepared = Portal::build().prepare().await;
+    let store = prepared.store.clone();
     let first = bridgekeeper::demo::ensure_demo_users(&store).await.unwrap();
     assert_eq!(first.len(), 3);
     assert!(
@@ -718,9 +573,9 @@ async fn the_navigator_files_systems_in_folders() {
     let address = cluster.base_urls()[0]
         .trim_start_matches("https://")
         .to_string();
-    let portal = Portal::fresh().await;
-    let admin = portal.login("root", PASSWORD).await;
-    let helpdesk = portal.login("hana", PASSWORD).await;
+    let portal = fresh().await;
+    let admin = portal.login("root").await;
+    let helpdesk = portal.login("hana").await;
 
     let refused = portal
         .call(
