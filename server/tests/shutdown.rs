@@ -4,72 +4,44 @@
 
 #![cfg(unix)]
 
-use cms_sim::{Cluster, Faults, SimConfig};
+mod support;
+
+use cms_sim::{Faults, SimConfig};
 use domain::booking::rules::Span;
 use domain::booking::{ConferenceType, MeetingState, SipUri, Title};
 use domain::bookings::{Actor, Booking, BookingService, EngineBell};
 use domain::password::PasswordHashString;
-use domain::secret_box::SecretBox;
 use domain::store::bookings::BookingStore;
-use domain::store::{SqliteStore, Store, UserStore};
-use domain::system::ProvisioningState;
-use domain::systems::{AddSystemInput, SystemService};
+use domain::store::{Store, UserStore};
 use domain::zone::Zone;
 use domain::{Role, Username};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
+use support::{Portal, Prepared, wait_for};
 use time::OffsetDateTime;
-
-/// Polls `check` (only to guard against hanging, never to time anything).
-async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..1200 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("gave up waiting for {what}");
-}
 
 #[tokio::test]
 async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("portal.db").display());
-    let key = SecretBox::generate_key();
-    let store = Arc::new(SqliteStore::open(&db).await.unwrap());
-    let sim = Cluster::start(SimConfig {
-        dial_connect_delay: Duration::from_millis(50),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let systems = SystemService::new(
-        store.clone() as Arc<dyn Store>,
-        SecretBox::from_base64(&key).unwrap(),
-        Arc::new(cms::NoTrace),
-        Duration::from_secs(3),
-    );
-    let added = systems
-        .add(AddSystemInput {
-            address: sim.base_urls()[0].trim_start_matches("https://").into(),
-            username: "admin".into(),
-            password: "admin".into(),
-            tls: "insecure".into(),
-            pinned_pem: String::new(),
+    // The database and the system only: the binary is the server here.
+    let Prepared {
+        dir,
+        db,
+        key,
+        store,
+        sim,
+        system,
+        ..
+    } = Portal::build()
+        .sim(SimConfig {
+            dial_connect_delay: Duration::from_millis(50),
+            ..SimConfig::default()
         })
-        .await
-        .unwrap();
-    systems
-        .save_extended(added.id, "example.com", "1", "2")
-        .await
-        .unwrap();
-    wait_for("provisioning", async || {
-        systems
-            .provisioning(added.id)
-            .is_some_and(|p| p.state == ProvisioningState::Complete)
-    })
-    .await;
+        .system(2)
+        .numbers_from("1")
+        .prepare()
+        .await;
+    let (store, sim, system) = (Arc::new(store), sim.unwrap(), system.unwrap());
     let user = store
         .insert_user(
             &Username::parse("sam").unwrap(),
@@ -93,7 +65,7 @@ async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
             Booking {
                 title: Title::parse("Board call").unwrap(),
                 conference_type: ConferenceType::AutomaticConnect,
-                system: Some(added.id),
+                system: Some(system),
                 zone: Zone::utc(),
                 participants: vec![SipUri::parse("desk@example.com").unwrap()],
                 passcode: None,
