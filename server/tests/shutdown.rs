@@ -18,21 +18,13 @@ use domain::{Role, Username};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Portal, Prepared, wait_for};
+use support::{Portal, wait_for};
 use time::OffsetDateTime;
 
 #[tokio::test]
 async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
     // The database and the system only: the binary is the server here.
-    let Prepared {
-        dir,
-        db,
-        key,
-        store,
-        sim,
-        system,
-        ..
-    } = Portal::build()
+    let prepared = Portal::build()
         .sim(SimConfig {
             dial_connect_delay: Duration::from_millis(50),
             ..SimConfig::default()
@@ -41,7 +33,9 @@ async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
         .numbers_from("1")
         .prepare()
         .await;
-    let (store, sim, system) = (Arc::new(store), sim.unwrap(), system.unwrap());
+    let store = Arc::new(prepared.store.clone());
+    let sim = prepared.sim.as_ref().unwrap();
+    let system = prepared.system.unwrap();
     let user = store
         .insert_user(
             &Username::parse("sam").unwrap(),
@@ -87,10 +81,10 @@ async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
 
     let mut server = Command::new(env!("CARGO_BIN_EXE_bridgekeeper"))
         .arg("serve")
-        .env("BRIDGEKEEPER_DATABASE_URL", &db)
-        .env("BRIDGEKEEPER_SECRET_KEY", &key)
+        .env("BRIDGEKEEPER_DATABASE_URL", &prepared.db)
+        .env("BRIDGEKEEPER_SECRET_KEY", &prepared.key)
         .env("BRIDGEKEEPER_LISTEN", "127.0.0.1:0")
-        .env("BRIDGEKEEPER_SITE_ROOT", dir.path())
+        .env("BRIDGEKEEPER_SITE_ROOT", prepared.dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
