@@ -32,6 +32,7 @@ fn folder_error(e: domain::folders::FolderError) -> AppError {
 }
 
 /// A folder chosen in a form: empty means the top of the Navigator.
+#[cfg(any(feature = "ssr", test))]
 pub(super) fn folder_field(value: &str) -> Result<Option<FolderId>, AppError> {
     match value.trim() {
         "" => Ok(None),
