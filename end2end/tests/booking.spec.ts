@@ -1,59 +1,8 @@
 import { test, expect, Locator, Page } from '@playwright/test';
-import { hydrated, signIn } from './helpers';
-
-// Booking against its own simulated CMS (serve.sh starts it on E2E_BOOKING_SIM_PORT), so the
-// seed guide's test keeps the demo cluster to itself.
-const SIM = `127.0.0.1:${process.env.E2E_BOOKING_SIM_PORT ?? 4545}`;
+import { BOOKING_SIM, bookingSystem, hydrated, signIn } from './helpers';
 
 function pad(n: number) {
   return String(n).padStart(2, '0');
-}
-
-/** The booking CMS's system id, if it has been added. */
-async function bookingSystemId(page: Page, baseURL: string): Promise<number | undefined> {
-  const week = await page.request.post('/api/bookings/week', {
-    headers: { Origin: baseURL },
-    form: { week: '', tz: 'UTC', system: '', mine: '' },
-  });
-  const systems: [number, string][] = (await week.json()).systems;
-  return systems.find(([, name]) => name.includes(SIM))?.[0];
-}
-
-/** Adds the booking CMS with three placeholders (1001–1003) through the systems' server
- * functions (the Systems pages have their own browser tests), once per server run. */
-async function bookingSystem(page: Page, baseURL: string): Promise<number> {
-  await signIn(page, 'admin');
-  const headers = { Origin: baseURL };
-  const known = await bookingSystemId(page, baseURL);
-  if (known !== undefined) {
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    return known;
-  }
-  const added = await page.request.post('/api/systems/add', {
-    headers,
-    form: { address: SIM, username: 'admin', password: 'admin', tls: 'insecure', pinned_pem: '' },
-  });
-  expect(added.status()).toBeLessThan(400);
-  const id = (await bookingSystemId(page, baseURL))!;
-  const saved = await page.request.post('/api/systems/extended', {
-    headers,
-    form: { id: String(id), domain: 'example.com', base: '1001', quantity: '3' },
-  });
-  expect(saved.status()).toBe(200);
-  await expect
-    .poll(
-      async () => {
-        const status = await page.request.post('/api/systems/provisioning', {
-          headers,
-          form: { id: String(id) },
-        });
-        return (await status.json())?.state;
-      },
-      { timeout: 60_000 },
-    )
-    .toBe('Complete');
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  return id;
 }
 
 /** Follows a link: a client-side navigation once hydrated; loads its page if that did not happen. */
@@ -117,7 +66,7 @@ test('a scheduler books from the calendar, sees it run, extends and ends it', as
   await form.getByLabel('Title', { exact: true }).fill(title);
   await form.getByLabel('Start', { exact: true }).fill(`${pad(start.getUTCHours())}:${pad(start.getUTCMinutes())}`);
   await form.getByLabel('Duration (minutes)').fill('10');
-  await form.getByLabel('System', { exact: true }).selectOption({ label: `No Name (${SIM})` });
+  await form.getByLabel('System', { exact: true }).selectOption({ label: `No Name (${BOOKING_SIM})` });
   await form.getByLabel('Participants to dial (SIP URIs, one per line)').fill('desk.ex90@example.com');
   await form.getByLabel('Passcode (digits, optional)').fill('4711');
   await form.getByRole('button', { name: 'Book', exact: true }).click();

@@ -1,12 +1,9 @@
 import { test, expect, Page } from '@playwright/test';
-import { hydrated, signIn } from './helpers';
+import { bookingSystem, hydrated, signIn } from './helpers';
 
 // The browser says it is in New York: with no zone chosen, the calendar shows New York times.
 const ZONE = 'America/New_York';
 test.use({ timezoneId: ZONE });
-
-// The booking browser tests' own simulated CMS (serve.sh starts it on E2E_BOOKING_SIM_PORT).
-const SIM = `127.0.0.1:${process.env.E2E_BOOKING_SIM_PORT ?? 4545}`;
 
 /** `HH:MM` in New York of a UTC date and time. */
 function newYorkClock(date: string, utc: string): string {
@@ -18,54 +15,14 @@ function newYorkClock(date: string, utc: string): string {
   }).format(new Date(`${date}T${utc}:00Z`));
 }
 
-/** The booking CMS (three placeholders) as a system, added through the systems' server functions
- * unless an earlier test of this server run did; its id. */
-async function bookingSystem(page: Page, baseURL: string): Promise<number> {
-  await signIn(page, 'admin');
-  const headers = { Origin: baseURL };
-  const find = async () => {
-    const calendar = await page.request.post('/api/bookings/week', {
-      headers,
-      form: { week: '', tz: 'UTC', system: '', mine: '' },
-    });
-    const systems: [number, string][] = (await calendar.json()).systems;
-    return systems.find(([, name]) => name.includes(SIM))?.[0];
-  };
-  let id = await find();
-  if (id === undefined) {
-    const added = await page.request.post('/api/systems/add', {
-      headers,
-      form: { address: SIM, username: 'admin', password: 'admin', tls: 'insecure', pinned_pem: '' },
-    });
-    expect(added.status()).toBeLessThan(400);
-    id = (await find())!;
-    const saved = await page.request.post('/api/systems/extended', {
-      headers,
-      form: { id: String(id), domain: 'example.com', base: '1001', quantity: '3' },
-    });
-    expect(saved.status()).toBe(200);
-  }
-  await expect
-    .poll(
-      async () => {
-        const status = await page.request.post('/api/systems/provisioning', {
-          headers,
-          form: { id: String(id) },
-        });
-        return (await status.json())?.state;
-      },
-      { timeout: 60_000 },
-    )
-    .toBe('Complete');
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  return id;
-}
-
-/** Presses a shortcut key and waits for the calendar it leads to. */
-async function press(page: Page, key: string, url: RegExp, grid: string) {
+/** Presses a shortcut key and waits for the calendar it leads to: the address, then the page drawn
+ * for that date (the view links carry the date shown), so the next key acts on the new page. */
+async function press(page: Page, key: string, view: 'day' | 'week' | 'month', date: string, query = '') {
   await page.keyboard.press(key);
-  await expect(page).toHaveURL(url);
+  await expect(page).toHaveURL(new RegExp(`view=${view}&date=${date}${query}`));
+  const grid = view[0].toUpperCase() + view.slice(1);
   await expect(page.getByRole('grid', { name: grid })).toBeVisible();
+  await expect(page.locator('[data-shortcut="d"]')).toHaveAttribute('href', new RegExp(`date=${date}`));
 }
 
 test('the calendar switches day, week and month from the keyboard, in the browser’s zone', async ({
@@ -113,12 +70,12 @@ test('the calendar switches day, week and month from the keyboard, in the browse
   await expect(page.getByText('Keys: p previous')).toBeVisible();
 
   // d: the day, with the same meeting and the empty hours to book.
-  await press(page, 'd', new RegExp(`view=day&date=${day}`), 'Day');
+  await press(page, 'd', 'day', day);
   await expect(page.locator('.booking-block', { hasText: titles[0] })).toContainText(`${start}–${end}`);
   await expect(page.getByRole('link', { name: `Book ${day} 08:00`, exact: true })).toBeVisible();
 
   // m: the month, each day listing its first meetings, the rest behind "+1 more".
-  await press(page, 'm', new RegExp(`view=month&date=${day}`), 'Month');
+  await press(page, 'm', 'month', day);
   const cell = page.locator(`.month-day[data-day="${day}"]`);
   await expect(cell.locator('.month-meeting')).toHaveCount(3);
   await expect(cell.locator('.month-meeting').first()).toContainText(`${start} ${titles[0]}`);
@@ -127,9 +84,9 @@ test('the calendar switches day, week and month from the keyboard, in the browse
   await expect(cell.getByRole('link', { name: `Book on ${day}` })).toBeVisible();
 
   // n and p move by a month; a key typed into a field stays there.
-  await press(page, 'n', new RegExp(`view=month&date=${nextMonth}`), 'Month');
+  await press(page, 'n', 'month', nextMonth);
   await expect(page.locator('.month-meeting', { hasText: title })).toHaveCount(0);
-  await press(page, 'p', new RegExp(`view=month&date=${day}`), 'Month');
+  await press(page, 'p', 'month', day);
   await expect(cell.locator('.month-meeting')).toHaveCount(3);
   await page.getByLabel('Time zone').focus();
   await page.keyboard.press('w');
@@ -155,8 +112,8 @@ test('the calendar switches day, week and month from the keyboard, in the browse
 
   // t: today (New York's date), w: back to its week.
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
-  await press(page, 't', new RegExp(`view=day&date=${today}`), 'Day');
-  await press(page, 'w', new RegExp(`view=week&date=${today}`), 'Week');
+  await press(page, 't', 'day', today);
+  await press(page, 'w', 'week', today);
   await expect(page.locator('[aria-current="date"]')).toHaveCount(1);
 
   // A zone chosen wins, and the links keep it (and the filters).
@@ -164,6 +121,6 @@ test('the calendar switches day, week and month from the keyboard, in the browse
   await hydrated(page);
   await expect(page.locator('.booking-block', { hasText: titles[0] })).toContainText('15:00–15:30');
   await expect(page.getByLabel('System')).toHaveValue(String(system));
-  await press(page, 'm', new RegExp(`view=month&date=${day}&tz=UTC&system=${system}`), 'Month');
+  await press(page, 'm', 'month', day, `&tz=UTC&system=${system}`);
   await expect(cell.locator('.month-meeting').first()).toContainText(`15:00 ${titles[0]}`);
 });
