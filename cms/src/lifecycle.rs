@@ -469,13 +469,20 @@ pub struct ObservedCall {
 }
 
 /// Reads the space, its calls (`coSpaceFilter`) and each call's legs.
+/// `started_on`: the call bridge a call of this meeting was started on, when known. A call bridge
+/// lists only its own calls, so that one is asked (and only that one: another bridge's empty
+/// list would not mean the call is gone); otherwise the first bridge that answers.
 /// Requests: 2 + one per call (more if a list spans pages).
 pub async fn observe_meeting(
     cms: &Connector,
     placeholder: &PlaceholderSpace,
+    started_on: Option<&Endpoint>,
 ) -> Result<MeetingObservation, CmsError> {
     let space = cms.co_space(&placeholder.id).await?;
-    let (calls, endpoint) = cms.calls_on_bridge(&placeholder.id).await?;
+    let lister = started_on
+        .and_then(|bridge| cms.pinned_to(bridge))
+        .unwrap_or_else(|| cms.clone());
+    let (calls, endpoint) = lister.calls_on_bridge(&placeholder.id).await?;
     let mut observed = Vec::new();
     for details in calls
         .into_iter()

@@ -37,7 +37,7 @@ use cms::lifecycle::{
     self, AdoptError, LiveCall, MeetingDress, PlaceholderPlan, PlaceholderSpace, TMS_NAME_PREFIX,
 };
 use cms::ops::call_legs::RemoteParty;
-use cms::{CmsError, Connector, NumericIdRange};
+use cms::{CmsError, Connector, Endpoint, NumericIdRange};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -818,7 +818,7 @@ impl Inner {
             let dress = dress_of(&meeting)?;
             let parties = parties_of(&meeting);
             if !fresh {
-                let seen = lifecycle::observe_meeting(&cms, &placeholder)
+                let seen = lifecycle::observe_meeting(&cms, &placeholder, None)
                     .await
                     .map_err(StartProblem::Cms)?;
                 if let Some(found) = seen.calls.first() {
@@ -996,7 +996,7 @@ impl Inner {
             Ok(p) => p,
             Err(e) => return Err(e.to_string()),
         };
-        let seen = lifecycle::observe_meeting(&cms, &placeholder)
+        let seen = lifecycle::observe_meeting(&cms, &placeholder, started_on(&meeting).as_ref())
             .await
             .map_err(|e| e.to_string())?;
         if let Some(found) = seen.calls.first() {
@@ -1189,13 +1189,15 @@ impl Inner {
             let known = self.cache_lock().calls.get(&meeting.id).cloned();
             let calls = match known {
                 Some(call) => vec![call],
-                None => lifecycle::observe_meeting(&cms, &placeholder)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .calls
-                    .into_iter()
-                    .map(|c| c.call)
-                    .collect(),
+                None => {
+                    lifecycle::observe_meeting(&cms, &placeholder, started_on(&meeting).as_ref())
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .calls
+                        .into_iter()
+                        .map(|c| c.call)
+                        .collect()
+                }
             };
             let mut said = Vec::new();
             // A space the administrator's range left while this meeting ran is deleted once
@@ -1250,12 +1252,22 @@ impl Inner {
             Err(reason) => {
                 let attempts = meeting.attempts + 1;
                 let retry = self.clock.now() + self.backoff(attempts);
+                // Nothing silent: a call may be running, or a placeholder dressed, past the
+                // meeting's end until the server answers, so someone is told at once.
+                let ticket = format!(
+                    "Meeting \"{}\" ({}) could not be ended at {}: {reason}; retrying until \
+                     the server answers",
+                    meeting.title,
+                    format_utc(meeting.span.start()),
+                    format_utc(meeting.span.end()),
+                );
                 self.record(
                     &meeting,
                     MeetingState::Ending,
                     Step {
                         attempts: Some(attempts),
                         retry_at: Some(Some(retry)),
+                        ticket: Some(ticket),
                         event: Some(NewEvent::engine(
                             "End",
                             format!(
@@ -1318,6 +1330,14 @@ fn dress_of(meeting: &MeetingRecord) -> Result<MeetingDress, StartProblem> {
 }
 
 /// Whom the engine dials: everyone for Automatic Connect, nobody otherwise.
+/// The call bridge the meeting's call was recorded on (where its calls are listed).
+fn started_on(meeting: &MeetingRecord) -> Option<Endpoint> {
+    meeting
+        .call
+        .as_ref()
+        .and_then(|(_, bridge)| Endpoint::parse(bridge).ok())
+}
+
 fn parties_of(meeting: &MeetingRecord) -> Vec<RemoteParty> {
     if meeting.conference_type != ConferenceType::AutomaticConnect {
         return Vec::new();

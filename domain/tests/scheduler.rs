@@ -7,12 +7,14 @@
 use cms::NoTrace;
 use cms_sim::{Cluster, Faults, SimConfig};
 use domain::booking::rules::Span;
-use domain::booking::{ConferenceType, MeetingId, MeetingState, Passcode, SipUri, Title};
+use domain::booking::{
+    ConferenceSettings, ConferenceType, MeetingId, MeetingState, Passcode, SipUri, Title,
+};
 use domain::bookings::{Actor, Booking, BookingError, BookingService, EngineBell};
 use domain::password::PasswordHashString;
 use domain::scheduler::{Engine, Scheduler, SchedulerConfig, SystemClock};
 use domain::secret_box::SecretBox;
-use domain::store::bookings::{BookingStore, MeetingFilter, MeetingRecord};
+use domain::store::bookings::{BookingStore, MeetingFilter, MeetingRecord, Step};
 use domain::store::{SqliteStore, Store, SystemStore, TicketFilter, TicketStore, UserStore};
 use domain::system::{ProvisioningState, SystemId};
 use domain::systems::{AddSystemInput, SystemService};
@@ -796,4 +798,250 @@ async fn steps_cut_short_by_the_stop_grace_are_resumed_by_the_next_engine() {
     }
     assert!(cut > 0, "starts cut short");
     resumed_once(&f, &ids).await;
+}
+
+#[tokio::test]
+async fn meetings_start_early_by_the_conference_setting() {
+    let f = fixture(1, 2).await;
+    f.store
+        .set_conference_settings(
+            &ConferenceSettings {
+                start_early_minutes: 1,
+                ..ConferenceSettings::default()
+            },
+            "admin",
+        )
+        .await
+        .unwrap();
+    let id = book(
+        &f,
+        booking(
+            "Early bird",
+            Duration::from_secs(62),
+            Duration::from_secs(60),
+            &[],
+        ),
+    )
+    .await;
+    let runner = engine(&f);
+    let ongoing = wait_state(&f, id, MeetingState::Ongoing).await;
+    let created = ongoing.call_created.unwrap();
+    assert!(
+        created < ongoing.span.start(),
+        "started before its booked start"
+    );
+    assert!(
+        created >= ongoing.span.start() - time::Duration::minutes(1),
+        "not more than the minute early"
+    );
+    runner.stop().await;
+}
+
+#[tokio::test]
+async fn no_connect_dials_no_one_and_a_reservation_sends_nothing() {
+    let f = fixture(1, 2).await;
+    let mut open = booking(
+        "Dial-in only",
+        Duration::from_secs(1),
+        Duration::from_secs(2),
+        &["desk@example.com"],
+    );
+    open.conference_type = ConferenceType::NoConnect;
+    let mut held = booking(
+        "Room held",
+        Duration::from_secs(1),
+        Duration::from_secs(2),
+        &["room@example.com"],
+    );
+    held.conference_type = ConferenceType::Reservation;
+    let open = book(&f, open).await;
+    let held = book(&f, held).await;
+    let runner = engine(&f);
+    let open = wait_state(&f, open, MeetingState::Finished).await;
+    let held = wait_state(&f, held, MeetingState::Finished).await;
+    runner.stop().await;
+
+    assert_eq!(open.placeholder.unwrap().0, 1);
+    assert!(held.placeholder.is_none(), "a reservation holds no space");
+    let sent = sequence(&f.sim);
+    assert_eq!(
+        sent.iter().filter(|r| *r == "POST /api/v1/calls").count(),
+        1,
+        "only the No Connect meeting opened a call: {sent:?}"
+    );
+    assert!(
+        !sent.iter().any(|r| r.ends_with("/callLegs")),
+        "nobody was dialled: {sent:?}"
+    );
+    assert_clean(&f.sim, 1);
+    let history = f.store.events(held.id).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.outcome.contains("nothing started on the server")),
+        "{history:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_next_engine_adopts_a_running_call_and_ends_it_once() {
+    let f = fixture(1, 2).await;
+    let id = book(
+        &f,
+        booking(
+            "Handover",
+            Duration::from_secs(1),
+            Duration::from_secs(4),
+            &["desk@example.com"],
+        ),
+    )
+    .await;
+    let first = engine(&f);
+    let ongoing = wait_state(&f, id, MeetingState::Ongoing).await;
+    first.stop().await;
+    let (call, _) = ongoing.call.clone().unwrap();
+
+    let second = engine(&f);
+    wait_state(&f, id, MeetingState::Finished).await;
+    second.stop().await;
+    let sent = sequence(&f.sim);
+    assert_eq!(
+        sent.iter().filter(|r| *r == "POST /api/v1/calls").count(),
+        1,
+        "the running call was adopted, not started again: {sent:?}"
+    );
+    assert!(sent.contains(&format!("DELETE /api/v1/calls/{call}")));
+    assert_clean(&f.sim, 1);
+    let history = f.store.events(id).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.action == "Reconcile" && e.outcome.contains("still running")),
+        "{history:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_end_the_server_refuses_raises_a_ticket_and_is_finished_once_it_answers() {
+    let f = fixture(1, 2).await;
+    let id = book(
+        &f,
+        booking(
+            "Stubborn",
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            &["desk@example.com"],
+        ),
+    )
+    .await;
+    let first = engine(&f);
+    wait_state(&f, id, MeetingState::Ongoing).await;
+    // The server answers 401 to everything from the end on.
+    f.sim.set_faults(Faults {
+        wrong_credentials: true,
+        ..Faults::default()
+    });
+    let not_ended = || async {
+        f.store
+            .tickets(&TicketFilter {
+                system: Some(f.system),
+                ..TicketFilter::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.kind == TicketKind::MeetingFailed && t.message.contains("Stubborn"))
+            .collect::<Vec<_>>()
+    };
+    wait_for("a ticket saying the meeting could not be ended", || async {
+        not_ended()
+            .await
+            .iter()
+            .any(|t| t.message.contains("could not be ended"))
+    })
+    .await;
+    let ending = meeting(&f, id).await;
+    assert_eq!(ending.state, MeetingState::Ending);
+    assert!(ending.retry_at.is_some(), "the end is tried again");
+    assert_eq!(f.sim.snapshot().calls.len(), 1, "the call still runs");
+    // A few more refused tries, then a restart while the end is still owed.
+    wait_for("another try", || async {
+        meeting(&f, id).await.attempts >= 3
+    })
+    .await;
+    first.stop().await;
+    f.sim.set_faults(Faults::default());
+
+    let second = engine(&f);
+    let finished = wait_state(&f, id, MeetingState::Finished).await;
+    second.stop().await;
+    assert_eq!(finished.retry_at, None);
+    assert_clean(&f.sim, 1);
+    assert!(f.sim.snapshot().calls.is_empty(), "the call was deleted");
+    assert_eq!(not_ended().await.len(), 1, "one ticket for the meeting");
+}
+
+#[tokio::test]
+async fn an_end_is_due_at_its_time_even_while_an_extension_waits_to_be_retried() {
+    let f = fixture(1, 2).await;
+    let id = book(
+        &f,
+        booking(
+            "Held back",
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+            &[],
+        ),
+    )
+    .await;
+    let booked = meeting(&f, id).await;
+    let placeholder = f.store.placeholders(f.system).await.unwrap()[0].clone();
+    let (start, end) = (booked.span.start(), booked.span.end());
+    let ongoing = Step {
+        state: Some(MeetingState::Ongoing),
+        placeholder: Some(Some(placeholder)),
+        ..Step::default()
+    };
+    let steps = [
+        (
+            id,
+            MeetingState::Pending,
+            Step {
+                state: Some(MeetingState::Starting),
+                ..ongoing.clone()
+            },
+        ),
+        (id, MeetingState::Starting, ongoing),
+        // An extension that failed and waits an hour for its next try.
+        (
+            id,
+            MeetingState::Ongoing,
+            Step {
+                retry_at: Some(Some(end + time::Duration::hours(1))),
+                ..Step::default()
+            },
+        ),
+    ];
+    for step in steps {
+        let outcome = f.store.record_steps(&[step]).await.unwrap();
+        assert!(matches!(outcome[..], [Ok(true)]), "{outcome:?}");
+    }
+    let store = &f.store;
+    let due = async |at: OffsetDateTime| {
+        store
+            .due_meetings(at, time::Duration::ZERO)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == id)
+    };
+    assert!(
+        !due(start + time::Duration::seconds(10)).await,
+        "mid-meeting"
+    );
+    assert!(due(end).await, "the end does not wait for the retry");
+    assert_eq!(
+        f.store.next_due(time::Duration::ZERO).await.unwrap(),
+        Some(end)
+    );
 }

@@ -1,28 +1,32 @@
-//! The `bridgekeeper` binary stopped with SIGTERM while a meeting is starting: the start in
-//! flight is finished and recorded before the process exits, so nothing is left half-done for
-//! the next start to reconcile. Real process, real SQLite file, the CMS simulator over HTTPS.
+//! The `bridgekeeper` binary stopped while a meeting is starting. Real process, real SQLite
+//! file, the CMS simulator over HTTPS.
+//! - SIGTERM: the start in flight is finished and recorded before the process exits, so nothing
+//!   is left half-done for the next start to reconcile.
+//! - SIGKILL between dressing the placeholder and creating the call: the restarted server
+//!   carries the start on (one call, never two), and ends the meeting cleanly at its end time.
 
 #![cfg(unix)]
 
 mod support;
 
-use cms_sim::{Faults, SimConfig};
+use cms_sim::{Cluster, Faults, SimConfig};
 use domain::booking::rules::Span;
-use domain::booking::{ConferenceType, MeetingState, SipUri, Title};
+use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
 use domain::bookings::{Actor, Booking, BookingService, EngineBell};
 use domain::password::PasswordHashString;
 use domain::store::bookings::BookingStore;
 use domain::store::{Store, UserStore};
 use domain::zone::Zone;
 use domain::{Role, Username};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Portal, wait_for};
+use support::{Portal, Prepared, wait_for};
 use time::OffsetDateTime;
 
-#[tokio::test]
-async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
+/// A database with a system of two placeholders and one meeting booked to start in two
+/// seconds and last `length`, dialling one participant.
+async fn booked(length: Duration) -> (Prepared, MeetingId) {
     // The database and the system only: the binary is the server here.
     let prepared = Portal::build()
         .sim(SimConfig {
@@ -34,8 +38,6 @@ async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
         .prepare()
         .await;
     let store = Arc::new(prepared.store.clone());
-    let sim = prepared.sim.as_ref().unwrap();
-    let system = prepared.system.unwrap();
     let user = store
         .insert_user(
             &Username::parse("sam").unwrap(),
@@ -59,27 +61,24 @@ async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
             Booking {
                 title: Title::parse("Board call").unwrap(),
                 conference_type: ConferenceType::AutomaticConnect,
-                system: Some(system),
+                system: prepared.system,
                 zone: Zone::utc(),
                 participants: vec![SipUri::parse("desk@example.com").unwrap()],
                 passcode: None,
                 notes: String::new(),
                 recurrence: None,
-                spans: vec![Span::new(start, start + Duration::from_secs(600)).unwrap()],
+                spans: vec![Span::new(start, start + length).unwrap()],
             },
             OffsetDateTime::now_utc(),
         )
         .await
         .unwrap()
         .meetings[0];
-    // Slow answers: the signal lands after the dress and before the call and the dial-out.
-    sim.set_faults(Faults {
-        latency: Duration::from_millis(500),
-        ..Faults::default()
-    });
-    sim.clear_requests();
+    (prepared, id)
+}
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_bridgekeeper"))
+fn serve(prepared: &Prepared) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_bridgekeeper"))
         .arg("serve")
         .env("BRIDGEKEEPER_DATABASE_URL", &prepared.db)
         .env("BRIDGEKEEPER_SECRET_KEY", &prepared.key)
@@ -88,26 +87,52 @@ async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Slows the simulator down and waits until the server has dressed the placeholder: the
+/// call and the dial-out are still to come.
+async fn dressed(sim: &Cluster) {
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(500),
+        ..Faults::default()
+    });
+    sim.clear_requests();
     wait_for("the engine to dress the placeholder", async || {
         sim.requests()
             .iter()
             .any(|r| r.method == "PUT" && r.path.starts_with("/api/v1/coSpaces/"))
     })
     .await;
+}
+
+fn signal(server: &Child, name: &str) {
     let sent = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args([name, &server.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
-    // The simulator answers from this runtime while the server finishes: wait off it.
-    let exit = tokio::task::spawn_blocking(move || server.wait())
+}
+
+/// Waits off this runtime: the simulator answers from it while the server finishes.
+async fn exited(mut server: Child) -> std::process::ExitStatus {
+    tokio::task::spawn_blocking(move || server.wait())
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
+    let (prepared, id) = booked(Duration::from_secs(600)).await;
+    let sim = prepared.sim.as_ref().unwrap();
+    let server = serve(&prepared);
+    dressed(sim).await;
+    signal(&server, "-TERM");
+    let exit = exited(server).await;
     assert!(exit.success(), "a clean exit: {exit}");
 
-    let meeting = store.meeting(id).await.unwrap().unwrap();
+    let meeting = prepared.store.meeting(id).await.unwrap().unwrap();
     assert_eq!(
         meeting.state,
         MeetingState::Ongoing,
@@ -121,4 +146,55 @@ async fn sigterm_while_a_meeting_starts_finishes_the_start_then_exits() {
         "the call is recorded"
     );
     assert_eq!(snapshot.call_legs.len(), 1, "the dial-out was made");
+}
+
+#[tokio::test]
+async fn sigkill_between_dressing_and_calling_is_resumed_by_the_restarted_server() {
+    let (prepared, id) = booked(Duration::from_secs(8)).await;
+    let sim = prepared.sim.as_ref().unwrap();
+    let server = serve(&prepared);
+    dressed(sim).await;
+    signal(&server, "-KILL");
+    exited(server).await;
+    let killed = prepared.store.meeting(id).await.unwrap().unwrap();
+    assert_eq!(killed.state, MeetingState::Starting, "killed mid-start");
+    assert!(killed.call.is_none(), "no call recorded yet");
+    let dressed_space = sim
+        .snapshot()
+        .spaces
+        .into_iter()
+        .find(|s| s.uri.as_deref() == Some("1"))
+        .unwrap();
+    assert_eq!(dressed_space.name, "Board call", "the space was dressed");
+    sim.set_faults(Faults::default());
+
+    let server = serve(&prepared);
+    wait_for("the restarted server to run the meeting", async || {
+        prepared.store.meeting(id).await.unwrap().unwrap().state == MeetingState::Ongoing
+    })
+    .await;
+    assert_eq!(sim.snapshot().calls.len(), 1, "one call");
+    assert_eq!(sim.snapshot().call_legs.len(), 1, "the participant dialled");
+    wait_for("the meeting to end at its end time", async || {
+        prepared.store.meeting(id).await.unwrap().unwrap().state == MeetingState::Finished
+    })
+    .await;
+    signal(&server, "-TERM");
+    exited(server).await;
+
+    let created = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v1/calls" && r.status == 200)
+        .count();
+    assert_eq!(created, 1, "exactly one call was ever created");
+    let snapshot = sim.snapshot();
+    assert!(snapshot.calls.is_empty(), "no call left running");
+    let space = snapshot
+        .spaces
+        .into_iter()
+        .find(|s| s.uri.as_deref() == Some("1"))
+        .unwrap();
+    assert_eq!(space.name, "TMS_Scheduled_Meeting_1", "put back");
+    assert!(!space.non_member_access);
 }

@@ -183,7 +183,9 @@ async fn the_whole_lifecycle_with_request_counts() {
         "join links survive an extension"
     );
 
-    let observed = lifecycle::observe_meeting(&cms, placeholder).await.unwrap();
+    let observed = lifecycle::observe_meeting(&cms, placeholder, None)
+        .await
+        .unwrap();
     assert_eq!(observed.space.name, "Weekly sync (extended)");
     assert_eq!(observed.calls.len(), 1);
     assert_eq!(observed.calls[0].call, started.call);
@@ -227,7 +229,9 @@ async fn the_whole_lifecycle_with_request_counts() {
     assert_eq!(again.unwrap(), CallEnd::AlreadyGone);
     assert_eq!(sent.len(), 2);
 
-    let observed = lifecycle::observe_meeting(&cms, placeholder).await.unwrap();
+    let observed = lifecycle::observe_meeting(&cms, placeholder, None)
+        .await
+        .unwrap();
     assert!(observed.calls.is_empty());
 
     assert_eq!(
@@ -414,4 +418,45 @@ async fn meetings_run_on_the_alternate_when_the_primary_is_down() {
         .find(|r| r.method == "DELETE")
         .unwrap();
     assert_eq!(delete.node, 1);
+}
+
+#[tokio::test]
+async fn a_call_is_observed_on_the_bridge_it_was_started_on() {
+    let sim = cluster(SimConfig {
+        nodes: 2,
+        ..Default::default()
+    })
+    .await;
+    let (cms, _) = connect(&sim);
+    let placeholders = provisioned(&sim, &cms, &plan(1, 2)).await;
+    sim.set_node_up(0, false);
+    let dress = MeetingDress {
+        title: "Failover".into(),
+        passcode: Passcode::none(),
+    };
+    let started = lifecycle::start_meeting(&cms, &placeholders[0], &dress, &[])
+        .await
+        .unwrap();
+    let bridge = endpoints(&sim)[1].clone();
+    assert_eq!(started.call.endpoint(), &bridge);
+
+    // The primary is back: the calls are still listed by the bridge the call was started on.
+    sim.set_node_up(0, true);
+    sim.clear_requests();
+    let observed = lifecycle::observe_meeting(&cms, &placeholders[0], Some(&bridge))
+        .await
+        .unwrap();
+    assert_eq!(observed.calls.len(), 1);
+    assert_eq!(observed.calls[0].call.endpoint(), &bridge);
+    let listing = sim
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "GET" && r.path == "/api/v1/calls")
+        .unwrap();
+    assert_eq!(listing.node, 1, "asked the call's own bridge");
+
+    // That bridge unreachable: no answer, rather than another bridge's empty list.
+    sim.set_node_up(1, false);
+    let unreachable = lifecycle::observe_meeting(&cms, &placeholders[0], Some(&bridge)).await;
+    assert!(unreachable.is_err(), "{unreachable:?}");
 }

@@ -714,8 +714,8 @@ impl BookingStore for SqliteStore {
             "SELECT {MEETING_COLUMNS}{MEETING_FROM} WHERE \
              (m.state = 'pending' AND m.start_ms - ? <= ?) \
              OR (m.state IN ('starting', 'ending') AND COALESCE(m.retry_at_ms, 0) <= ?) \
-             OR (m.state = 'ongoing' AND COALESCE(m.retry_at_ms, 0) <= ? \
-                 AND (m.end_ms <= ? OR m.dress_version > m.applied_dress)) \
+             OR (m.state = 'ongoing' AND (m.end_ms <= ? \
+                 OR (m.dress_version > m.applied_dress AND COALESCE(m.retry_at_ms, 0) <= ?))) \
              ORDER BY m.start_ms, m.id"
         ))
         .bind(early.whole_milliseconds() as i64)
@@ -736,7 +736,9 @@ impl BookingStore for SqliteStore {
             "SELECT MIN(t) FROM ( \
              SELECT MIN(start_ms) - ? AS t FROM meetings WHERE state = 'pending' \
              UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings WHERE state IN ('starting', 'ending') \
-             UNION ALL SELECT MIN(MAX(end_ms, COALESCE(retry_at_ms, 0))) FROM meetings WHERE state = 'ongoing')",
+             UNION ALL SELECT MIN(end_ms) FROM meetings WHERE state = 'ongoing' \
+             UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings \
+             WHERE state = 'ongoing' AND dress_version > applied_dress)",
         )
         .bind(early.whole_milliseconds() as i64)
         .fetch_one(self.pool())
@@ -870,6 +872,19 @@ async fn apply_step(
         }
     }
     if let Some(message) = &step.ticket {
+        // One ticket per meeting: a second problem while the first ticket is still open is in
+        // the meeting's history; once that ticket is closed, a new problem raises a new one.
+        let open: Option<i64> = sqlx::query_scalar(
+            "SELECT t.id FROM meetings m JOIN tickets t ON t.id = m.ticket_id \
+             WHERE m.id = ? AND t.state != 'closed'",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        if open.is_some() {
+            return Ok(true);
+        }
         let kind = TicketKind::MeetingFailed;
         let ticket = sqlx::query(
             "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
