@@ -17,6 +17,7 @@ use domain::secret_box::SecretBox;
 use domain::store::bookings::{BookingStore, MeetingFilter, MeetingRecord, Step};
 use domain::store::{SqliteStore, Store, SystemStore, TicketFilter, TicketStore, UserStore};
 use domain::system::{ProvisioningState, SystemId};
+use domain::system_settings::{SettingsInput, SettingsService};
 use domain::systems::{AddSystemInput, SystemService};
 use domain::ticket::TicketKind;
 use domain::zone::Zone;
@@ -522,6 +523,64 @@ async fn primary_down_at_start_the_alternate_runs_the_meeting() {
         .unwrap();
     wait_state(&f, id, MeetingState::Finished).await;
     assert_clean(&f.sim, 1);
+    runner.stop().await;
+}
+
+#[tokio::test]
+async fn the_alternate_ip_is_tried_before_the_other_cluster_members() {
+    let f = fixture(3, 2).await;
+    let alternate = f.sim.base_urls()[2].clone();
+    SettingsService::new(
+        f.store.clone() as Arc<dyn Store>,
+        SecretBox::from_base64(&f.key).unwrap(),
+        f.systems.clone(),
+    )
+    .save(
+        f.system,
+        SettingsInput {
+            name: "Cluster".into(),
+            alternate_address: alternate.trim_start_matches("https://").into(),
+            alternate_username: "admin".into(),
+            alternate_password: "admin".into(),
+            allow_booking: true,
+            ..SettingsInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    let first = book(
+        &f,
+        booking(
+            "Via the alternate",
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+            &[],
+        ),
+    )
+    .await;
+    f.sim.set_node_up(0, false);
+    let runner = engine(&f);
+    let ongoing = wait_state(&f, first, MeetingState::Ongoing).await;
+    assert_eq!(
+        ongoing.call.unwrap().1,
+        alternate,
+        "the Alternate IP before member 1"
+    );
+
+    // The alternate down too: the member the cluster told us about.
+    f.sim.set_node_up(2, false);
+    let second = book(
+        &f,
+        booking(
+            "Via a member",
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+            &[],
+        ),
+    )
+    .await;
+    let ongoing = wait_state(&f, second, MeetingState::Ongoing).await;
+    assert_eq!(ongoing.call.unwrap().1, f.sim.base_urls()[1]);
     runner.stop().await;
 }
 
