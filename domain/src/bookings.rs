@@ -203,13 +203,7 @@ impl BookingService {
         // A system whose Scheduling settings turn Allow Booking off takes no new bookings.
         let mut closed_to_booking = std::collections::HashSet::new();
         for system in &systems {
-            if !self
-                .store
-                .settings(system.id)
-                .await?
-                .scheduling
-                .allow_booking
-            {
+            if !self.allows_booking(system.id).await? {
                 closed_to_booking.insert(system.id);
             }
         }
@@ -226,13 +220,7 @@ impl BookingService {
                     )));
                 }
                 Some(system) if closed_to_booking.contains(&id) => {
-                    return Err(BookingError::Invalid(FieldErrors::single(
-                        "system",
-                        format!(
-                            "{} does not allow booking (its Scheduling settings)",
-                            system.display_name()
-                        ),
-                    )));
+                    return Err(closed_to_booking_error(&system.display_name()));
                 }
                 Some(system) if !may_book(id) => {
                     return Err(BookingError::Invalid(FieldErrors::single(
@@ -303,6 +291,22 @@ impl BookingService {
         })
     }
 
+    /// Whether the system's Scheduling settings let it take bookings (Allow Booking).
+    async fn allows_booking(&self, system: SystemId) -> Result<bool, BookingError> {
+        Ok(self.store.settings(system).await?.scheduling.allow_booking)
+    }
+
+    /// Refuses a change that books more time for `meeting` (a pending one moved or lengthened:
+    /// a booking like a new one) on a system closed to booking. The callers leave running
+    /// meetings out: closing a system is for what is ahead, not for cutting a caller short.
+    async fn open_to_booking(&self, meeting: &MeetingRecord) -> Result<(), BookingError> {
+        if self.allows_booking(meeting.system).await? {
+            Ok(())
+        } else {
+            Err(closed_to_booking_error(&meeting.system_name))
+        }
+    }
+
     async fn record(&self, id: MeetingId) -> Result<MeetingRecord, BookingError> {
         self.store.meeting(id).await?.ok_or(BookingError::NotFound)
     }
@@ -369,6 +373,9 @@ impl BookingService {
             return Err(BookingError::Forbidden(
                 "the system's Permissions no longer let its owner book on it",
             ));
+        }
+        if meeting.state == MeetingState::Pending {
+            self.open_to_booking(&meeting).await?;
         }
         let minutes = by.whole_minutes();
         let title =
@@ -507,6 +514,9 @@ impl BookingService {
         let (Some(title), Some(span)) = (title, span) else {
             return Err(BookingError::Internal("unparsed edit".into()));
         };
+        if span != meeting.span {
+            self.open_to_booking(&meeting).await?;
+        }
         Self::changed(
             self.store
                 .change_meeting(id, &title, span, &actor.name, "Edited")
@@ -594,6 +604,10 @@ impl BookingService {
         let Some(title) = title else {
             return Err(BookingError::Internal("unparsed title".into()));
         };
+        // Every occurrence is on the meeting's system.
+        if !moves.is_empty() {
+            self.open_to_booking(&meeting).await?;
+        }
         let changed = series
             .iter()
             .filter(|m| !m.state.is_final() && m.state != MeetingState::Ending)
@@ -708,6 +722,14 @@ impl BookingService {
     }
 }
 
+/// The refusal of a booking on a system whose Allow Booking is off.
+fn closed_to_booking_error(system_name: &str) -> BookingError {
+    BookingError::Invalid(FieldErrors::single(
+        "system",
+        format!("{system_name} does not allow booking (its Scheduling settings)"),
+    ))
+}
+
 /// A meeting as the pages show it.
 pub fn view(m: &MeetingRecord, zone: &Zone) -> MeetingView {
     MeetingView {
@@ -740,19 +762,8 @@ fn place(
     participants: &[SipUri],
 ) -> Result<SystemId, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let clashes = occupancy.double_booked(spans, participants);
-    if !clashes.is_empty() {
-        errors.add(
-            "participants",
-            format!(
-                "already in another meeting at that time: {}",
-                clashes
-                    .iter()
-                    .map(SipUri::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
+    if let Some(refusal) = occupancy.participants_refusal(spans, participants) {
+        errors.add("participants", refusal);
     }
     let system = match chosen {
         Some(system) => match occupancy.first_over_capacity(system, spans) {

@@ -636,3 +636,150 @@ async fn an_extended_settings_change_never_breaks_a_running_meeting() {
     let page = wait_for_state(&portal, &sam, &next, "Ongoing").await;
     assert_eq!(page["dial_in"]["call_id"], "2001", "{page}");
 }
+
+/// The System Settings form of the portal's system, Allow Booking on or off.
+async fn allow_booking(portal: &Portal, root: &str, allow: bool) {
+    let id = portal.system().to_string();
+    let mut settings = vec![
+        ("id", id.as_str()),
+        ("name", "CMS Core"),
+        ("description", ""),
+        ("ip_zone", ""),
+        ("time_zone", ""),
+        ("web_bridge_uri", ""),
+        ("system_contact", ""),
+        ("alternate_address", ""),
+        ("alternate_username", ""),
+        ("alternate_password", ""),
+    ];
+    if allow {
+        settings.push(("allow_booking", "on"));
+    }
+    portal
+        .json_ok(root, "/api/systems/settings/save", &settings)
+        .await;
+}
+
+#[tokio::test]
+async fn edits_and_extensions_keep_the_booking_rules() {
+    let portal = portal(3).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let date = tomorrow();
+    let system = portal.system().to_string();
+    let book = |title: &'static str, start: &'static str, minutes: &'static str| {
+        let (portal, sam, date, system) = (&portal, &sam, &date, &system);
+        async move {
+            let booked = portal
+                .json_ok(
+                    sam,
+                    "/api/bookings/create",
+                    &form(title, date, start, minutes, system, "desk@example.com"),
+                )
+                .await;
+            booked["meeting"].to_string()
+        }
+    };
+    // Back to back, the same participant: allowed.
+    let first = book("First", "10:00", "60").await;
+    let second = book("Second", "11:00", "30").await;
+    let edit = |id: &str, title: &str, start: &str, end: &str| {
+        [
+            ("id", id.to_string()),
+            ("title", title.to_string()),
+            ("date", date.clone()),
+            ("start_time", start.to_string()),
+            ("end_time", end.to_string()),
+        ]
+    };
+    let call = async |path: &str, form: &[(&str, String)]| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        portal.json(&sam, path, &form).await
+    };
+    let refused = |status: StatusCode, body: &Value, field: &str, words: &str| {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let fields = body["Invalid"].as_array().expect("field errors");
+        assert!(
+            fields
+                .iter()
+                .any(|e| e["field"] == field && e["message"].as_str().unwrap().contains(words)),
+            "{field}: {words}: {body}"
+        );
+    };
+
+    // The participant would be in both meetings: refused by an extension and by an edit alike.
+    let extend = [("id", first.clone()), ("minutes", "15".to_string())];
+    let (status, body) = call("/api/bookings/extend", &extend).await;
+    refused(status, &body, "participants", "desk@example.com");
+    let (status, body) = call(
+        "/api/bookings/edit",
+        &edit(&second, "Second", "10:30", "11:30"),
+    )
+    .await;
+    refused(status, &body, "participants", "already in another meeting");
+    // A new title at the same time is no new time: fine.
+    let (status, body) = call(
+        "/api/bookings/edit",
+        &edit(&second, "Second (renamed)", "11:00", "11:30"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A meeting running now, then the system closed to booking.
+    let running = book_now(&portal, &sam, "Running", "room@example.com").await;
+    wait_for_state(&portal, &sam, &running, "Ongoing").await;
+    allow_booking(&portal, &root, false).await;
+    // Booking more time ahead is a booking: refused, naming the system.
+    let (status, body) = call(
+        "/api/bookings/extend",
+        &[("id", second.clone()), ("minutes", "15".to_string())],
+    )
+    .await;
+    refused(status, &body, "system", "does not allow booking");
+    let (status, body) = call(
+        "/api/bookings/edit",
+        &edit(&second, "Second", "12:00", "12:30"),
+    )
+    .await;
+    refused(status, &body, "system", "does not allow booking");
+    let series = [
+        ("id", second.clone()),
+        ("title", "Second".to_string()),
+        ("start_time", "12:00".to_string()),
+        ("end_time", "12:30".to_string()),
+        ("participants", "desk@example.com".to_string()),
+        ("passcode", String::new()),
+        ("notes", String::new()),
+    ];
+    let (status, body) = call("/api/bookings/edit-series", &series).await;
+    refused(status, &body, "system", "does not allow booking");
+    // A new title alone books nothing; a running meeting is extended for its callers.
+    let (status, body) = call(
+        "/api/bookings/edit",
+        &edit(&second, "Second (again)", "11:00", "11:30"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = call(
+        "/api/bookings/extend",
+        &[("id", running.clone()), ("minutes", "15".to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = conference(&portal, &sam, &second).await;
+    assert_eq!(page["meeting"]["title"], "Second (again)");
+    assert_eq!(page["meeting"]["local_start"], format!("{date}T11:00"));
+
+    // Open again: the move is booked.
+    allow_booking(&portal, &root, true).await;
+    let (status, body) = call(
+        "/api/bookings/edit",
+        &edit(&second, "Second", "12:00", "12:30"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = portal
+        .json(&sam, "/api/bookings/end", &[("id", &running)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

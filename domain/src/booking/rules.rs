@@ -100,6 +100,22 @@ impl Occupancy {
         clashes.dedup();
         clashes
     }
+
+    /// The participants rule as the user reads it (the `participants` field's message): who is
+    /// already in an overlapping meeting, if anyone.
+    pub fn participants_refusal(&self, spans: &[Span], participants: &[SipUri]) -> Option<String> {
+        let clashes = self.double_booked(spans, participants);
+        (!clashes.is_empty()).then(|| {
+            format!(
+                "already in another meeting at that time: {}",
+                clashes
+                    .iter()
+                    .map(SipUri::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +208,14 @@ mod tests {
         assert_eq!(
             occupancy.double_booked(&[span(30, 40)], &[room.clone(), desk.clone()]),
             vec![desk.clone()]
+        );
+        assert_eq!(
+            occupancy.participants_refusal(&[span(30, 40)], &[room.clone(), desk.clone()]),
+            Some("already in another meeting at that time: desk@example.com".into())
+        );
+        assert_eq!(
+            occupancy.participants_refusal(&[span(30, 40)], &[room]),
+            None
         );
         assert!(occupancy.double_booked(&[span(60, 70)], &[desk]).is_empty());
     }

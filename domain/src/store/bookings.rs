@@ -178,7 +178,8 @@ pub trait BookingStore: Send + Sync {
     ) -> Result<Result<(ConferenceId, Vec<MeetingId>), FieldErrors>, StoreError>;
 
     /// Moves a meeting (pending: start and end; live: end only, which extends or shortens it)
-    /// and retitles it, checking capacity in the same transaction. Live meetings are re-dressed.
+    /// and retitles it. Time it books beyond what it held must pass the booking rules (capacity,
+    /// participants in one meeting at a time) in the same transaction. Live meetings are re-dressed.
     async fn change_meeting(
         &self,
         id: MeetingId,

@@ -318,11 +318,16 @@ impl BookingStore for SqliteStore {
         action: &str,
     ) -> Result<Changed, StoreError> {
         let mut tx = self.immediate().await?;
-        let row = sqlx::query("SELECT state, system_id, start_ms FROM meetings WHERE id = ?")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let row = sqlx::query(
+            "SELECT m.state, m.system_id, m.start_ms, m.end_ms, \
+             (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
+              WHERE p.conference_id = m.conference_id) AS participants \
+             FROM meetings m WHERE m.id = ?",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
         let Some(row) = row else {
             return Ok(Changed::NotFound);
         };
@@ -330,6 +335,8 @@ impl BookingStore for SqliteStore {
         let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
         let system = SystemId(row.try_get("system_id").map_err(db_err)?);
         let stored_start = from_ms(row.try_get("start_ms").map_err(db_err)?);
+        let stored_end = from_ms(row.try_get("end_ms").map_err(db_err)?);
+        let participants = participants_of(row.try_get("participants").map_err(db_err)?);
         if state.is_final() || state == MeetingState::Ending {
             return Ok(Changed::NotAllowed(state));
         }
@@ -347,12 +354,23 @@ impl BookingStore for SqliteStore {
         } else {
             span
         };
-        let occupancy = occupancy(&mut tx, span.start(), span.end(), &[id]).await?;
-        if occupancy.first_over_capacity(system, &[span]).is_some() {
-            return Ok(Changed::Refused(FieldErrors::single(
-                "end",
-                "the system has no free placeholder for that time",
-            )));
+        // Time given back (ending early, a shorter slot) books nothing new: the rules that guard
+        // new time never refuse it, even where a shrunk placeholder range left the system over-full.
+        let books_new_time = span.start() < stored_start || span.end() > stored_end;
+        if books_new_time {
+            // The same rules as a new booking's, on what else is booked (its other occurrences
+            // included: moved onto one of them, its participants would be in both).
+            let occupancy = occupancy(&mut tx, span.start(), span.end(), &[id]).await?;
+            let mut refused = FieldErrors::default();
+            if occupancy.first_over_capacity(system, &[span]).is_some() {
+                refused.add("end", "the system has no free placeholder for that time");
+            }
+            if let Some(refusal) = occupancy.participants_refusal(&[span], &participants) {
+                refused.add("participants", refusal);
+            }
+            if !refused.is_empty() {
+                return Ok(Changed::Refused(refused));
+            }
         }
         sqlx::query(
             "UPDATE meetings SET title = ?, start_ms = ?, end_ms = ?, \
@@ -460,18 +478,10 @@ impl BookingStore for SqliteStore {
                     .collect(),
             };
             let spans: Vec<Span> = remaining.iter().map(|r| r.3).collect();
-            let clashes = others.double_booked(&spans, &change.participants);
-            if !clashes.is_empty() {
+            if let Some(refusal) = others.participants_refusal(&spans, &change.participants) {
                 return Ok(Changed::Refused(FieldErrors::single(
                     "participants",
-                    format!(
-                        "already in another meeting at the time of an occurrence: {}",
-                        clashes
-                            .iter()
-                            .map(SipUri::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    refusal,
                 )));
             }
         }
