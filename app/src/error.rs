@@ -43,6 +43,27 @@ impl AppError {
         }
     }
 
+    /// A message for a form whose inputs show the messages of `shown` fields beside them: the
+    /// other fields' messages (a rule about the whole meeting, a button without an input) are
+    /// said here, each after its field's name.
+    pub fn banner_beside(&self, shown: &[&str]) -> Option<String> {
+        let AppError::Invalid(errors) = self else {
+            return self.banner();
+        };
+        let mut parts: Vec<String> = Vec::new();
+        if errors.0.iter().any(|e| shown.contains(&e.field.as_str())) {
+            parts.push("Please correct the highlighted fields.".to_string());
+        }
+        parts.extend(
+            errors
+                .0
+                .iter()
+                .filter(|e| !shown.contains(&e.field.as_str()))
+                .map(|e| format!("{}: {}.", field_label(&e.field), e.message)),
+        );
+        Some(parts.join(" "))
+    }
+
     /// Logs the cause and hides it from the browser.
     #[cfg(feature = "ssr")]
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
@@ -82,11 +103,46 @@ impl AppError {
     }
 }
 
+/// A field's name as a user reads it: `end_time` is "End time".
+fn field_label(field: &str) -> String {
+    let words = field.replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 impl FromServerFnError for AppError {
     // Decoded from text like the answers (`crate::codec`).
     type Encoder = crate::codec::JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_banner_says_what_no_field_shows() {
+        let mut errors = FieldErrors::single("title", "is required");
+        errors.add(
+            "end_time",
+            "the system has no free placeholder for that time",
+        );
+        let error = AppError::Invalid(errors);
+        assert_eq!(
+            error.banner_beside(&["title"]).unwrap(),
+            "Please correct the highlighted fields. \
+             End time: the system has no free placeholder for that time."
+        );
+        assert_eq!(
+            error.banner_beside(&["title", "end_time"]).unwrap(),
+            "Please correct the highlighted fields."
+        );
+        assert_eq!(AppError::NotFound.banner_beside(&[]).unwrap(), "Not found.");
     }
 }

@@ -26,17 +26,27 @@ pub fn FieldMessage(error: Signal<Option<AppError>>, field: &'static str) -> imp
     }
 }
 
-/// The form-wide message of an action's latest error.
+/// The form-wide message of an action's latest error. With `fields`, the form shows only
+/// those fields' messages beside them, and this says the others' (see [`AppError::banner_beside`]).
 #[component]
-pub fn FormMessage(error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn FormMessage(
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] fields: Option<&'static [&'static str]>,
+) -> impl IntoView {
     move || {
-        error.get().and_then(|e| e.banner()).map(|message| {
-            view! {
-                <p class="form-error" role="alert">
-                    {message}
-                </p>
-            }
-        })
+        error
+            .get()
+            .and_then(|e| match fields {
+                Some(fields) => e.banner_beside(fields),
+                None => e.banner(),
+            })
+            .map(|message| {
+                view! {
+                    <p class="form-error" role="alert">
+                        {message}
+                    </p>
+                }
+            })
     }
 }
 

@@ -493,18 +493,24 @@ impl BookingService {
         let mut errors = FieldErrors::default();
         let title = errors.check("title", Title::parse(&edit.title));
         let span = if meeting.state == MeetingState::Pending {
-            let span = parse_span(
-                &mut errors,
-                &zone,
-                &edit.date,
-                &edit.start_time,
-                &edit.end_time,
-                "",
-            );
+            // The occurrence form has no duration: its end time is needed.
+            let span = if edit.end_time.trim().is_empty() {
+                errors.add("end_time", "is required");
+                None
+            } else {
+                parse_span(
+                    &mut errors,
+                    &zone,
+                    &edit.date,
+                    &edit.start_time,
+                    &edit.end_time,
+                    "",
+                )
+            };
             if let Some(span) = span
                 && span.start() < now
             {
-                errors.add("start", "is in the past");
+                errors.add("start_time", "is in the past");
             }
             span
         } else {

@@ -146,6 +146,23 @@ test('a scheduler moves a whole series and cancels it', async ({ page, baseURL }
   }
   await expect(page.locator('table.events')).toContainText('Series edited');
 
+  // Refusals say why: a bad end beside its field, a clash with the next day's occurrence (the
+  // same participant) in the page's message. On a fresh page: redrawn in place after the series'
+  // save, the occurrence form's date and time inputs get no layout box in Chromium (they paint,
+  // but clicks reach the form); not reproduced outside the app yet, to be looked into.
+  await page.reload();
+  await hydrated(page);
+  await page.getByText('Edit this occurrence').click();
+  const occurrence = page.getByRole('form', { name: 'Edit this occurrence' });
+  await occurrence.getByLabel('End', { exact: true }).fill('06:00');
+  await occurrence.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(occurrence.locator('#end_time-error')).toContainText('must be after the start');
+  await page.getByLabel('Minutes to extend by').fill('1440');
+  await page.getByRole('button', { name: 'Extend', exact: true }).click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Participants: already in another meeting' }),
+  ).toContainText('desk.ex90@example.com');
+
   page.on('dialog', (dialog) => dialog.accept());
   await page.getByRole('button', { name: /Cancel the series/ }).click();
   await expect(page.locator('[data-state]')).toHaveAttribute('data-state', 'cancelled');

@@ -783,3 +783,104 @@ async fn edits_and_extensions_keep_the_booking_rules() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn refusals_name_the_fields_the_conference_page_shows() {
+    let portal = portal(1).await;
+    let sam = portal.login("sam").await;
+    let date = tomorrow();
+    let system = portal.system().to_string();
+    let book = async |title: &str, start: &str, who: &str| {
+        portal
+            .json_ok(
+                &sam,
+                "/api/bookings/create",
+                &form(title, &date, start, "60", &system, who),
+            )
+            .await["meeting"]
+            .to_string()
+    };
+    let first = book("First", "10:00", "desk@example.com").await;
+    let second = book("Second", "12:00", "room@example.com").await;
+    // Each refusal names a field: `field` with words in its message.
+    let refused = async |path: &str, form: &[(&str, &str)], field: &str, words: &str| {
+        let (status, body) = portal.json(&sam, path, form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        let errors = body["Invalid"].as_array().expect("field errors");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["field"] == field && e["message"].as_str().unwrap().contains(words)),
+            "{path}: {field}: {words}: {body}"
+        );
+    };
+    let edit = |start: &'static str, end: &'static str| {
+        [
+            ("id", second.as_str()),
+            ("title", "Second"),
+            ("date", date.as_str()),
+            ("start_time", start),
+            ("end_time", end),
+        ]
+    };
+    // The occurrence form's inputs are `date`, `start_time` and `end_time`.
+    let yesterday = domain::booking::recurrence::iso_date(
+        time::OffsetDateTime::now_utc().date() - time::Duration::days(1),
+    );
+    let mut past = edit("10:00", "11:00");
+    past[2].1 = yesterday.as_str();
+    refused("/api/bookings/edit", &past, "start_time", "in the past").await;
+    refused(
+        "/api/bookings/edit",
+        &edit("12:00", ""),
+        "end_time",
+        "required",
+    )
+    .await;
+    refused(
+        "/api/bookings/edit",
+        &edit("12:00", "11:00"),
+        "end_time",
+        "after the start",
+    )
+    .await;
+    refused(
+        "/api/bookings/edit",
+        &edit("10:30", "11:30"),
+        "end_time",
+        "no free placeholder",
+    )
+    .await;
+    // Extend's: `minutes` beside its input, `end_time` and `state` for the page's message.
+    refused(
+        "/api/bookings/extend",
+        &[("id", &first), ("minutes", "0")],
+        "minutes",
+        "1 to 1440",
+    )
+    .await;
+    refused(
+        "/api/bookings/extend",
+        &[("id", &first), ("minutes", "90")],
+        "end_time",
+        "no free placeholder",
+    )
+    .await;
+    refused(
+        "/api/bookings/end",
+        &[("id", &first)],
+        "state",
+        "not running",
+    )
+    .await;
+    portal
+        .json_ok(&sam, "/api/bookings/cancel", &[("id", &first)])
+        .await;
+    refused(
+        "/api/bookings/cancel",
+        &[("id", &first)],
+        "state",
+        "Cancelled",
+    )
+    .await;
+}

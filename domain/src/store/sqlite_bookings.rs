@@ -249,7 +249,7 @@ impl BookingStore for SqliteStore {
             new.occurrences.iter().map(Span::start).min(),
             new.occurrences.iter().map(Span::end).max(),
         ) else {
-            return Ok(Err(FieldErrors::single("start", "no occurrence to book")));
+            return Ok(Err(FieldErrors::single("date", "no occurrence to book")));
         };
         let mut tx = self.immediate().await?;
         let occupancy = occupancy(&mut tx, from, to, &[]).await?;
@@ -346,7 +346,7 @@ impl BookingStore for SqliteStore {
                 Some(s) => s,
                 None => {
                     return Ok(Changed::Refused(FieldErrors::single(
-                        "end",
+                        "end_time",
                         "must be after the start",
                     )));
                 }
@@ -363,7 +363,10 @@ impl BookingStore for SqliteStore {
             let occupancy = occupancy(&mut tx, span.start(), span.end(), &[id]).await?;
             let mut refused = FieldErrors::default();
             if occupancy.first_over_capacity(system, &[span]).is_some() {
-                refused.add("end", "the system has no free placeholder for that time");
+                refused.add(
+                    "end_time",
+                    "the system has no free placeholder for that time",
+                );
             }
             if let Some(refusal) = occupancy.participants_refusal(&[span], &participants) {
                 refused.add("participants", refusal);

@@ -177,7 +177,8 @@ pub fn MeetingPage() -> impl IntoView {
     let edit = ServerAction::<EditConference>::new();
     let edit_series = ServerAction::<EditSeries>::new();
     let cancel_series = ServerAction::<CancelSeries>::new();
-    // Only a saved series reloads the page: a refusal keeps what was typed beside its errors.
+    // Only a saved edit reloads the page: a refusal keeps what was typed beside its errors.
+    let edit_saved = crate::widgets::successes(edit);
     let series_saved = crate::widgets::successes(edit_series);
     // The participants' state is read again every few seconds once the page is interactive.
     let tick = RwSignal::new(0u32);
@@ -198,13 +199,15 @@ pub fn MeetingPage() -> impl IntoView {
                 extend.version().get(),
                 end.version().get(),
                 cancel.version().get(),
-                edit.version().get(),
+                edit_saved.get(),
                 series_saved.get(),
                 cancel_series.version().get(),
             )
         },
         |(id, tz, ..)| conference_details(id, tz),
     );
+    // The buttons' refusals (a meeting that is no longer running, no room to extend into) have
+    // no input to stand beside but the custom extension's minutes: they are said here in full.
     let errors = [
         action_error(extend),
         action_error(end),
@@ -214,7 +217,7 @@ pub fn MeetingPage() -> impl IntoView {
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     view! {
         <Title text="Conference" />
-        <FormMessage error=error />
+        <FormMessage error=error fields=BUTTON_FIELDS />
         <Transition fallback=|| view! { <p>"Loading the conference…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -242,6 +245,7 @@ fn Details(
     let live = m.state.is_live();
     let pending = m.state == MeetingState::Pending;
     let dial = page.dial_in.clone();
+    let extend_error = action_error(extend);
     view! {
         <h1>{m.title.clone()}</h1>
         <p class=format!("state state-{}", m.state.as_str()) data-state=m.state.as_str()>
@@ -284,8 +288,10 @@ fn Details(
                 </ActionForm>
                 <ActionForm action=extend attr:class="inline">
                     <input type="hidden" name="id" value=id />
-                    <input name="minutes" type="number" min="1" max="1440" aria-label="Minutes to extend by" />
+                    <input name="minutes" type="number" min="1" max="1440" aria-label="Minutes to extend by"
+                        aria-invalid=move || extend_error.get().and_then(|e| e.field("minutes")).map(|_| "true") />
                     <button type="submit">"Extend"</button>
+                    <FieldMessage error=extend_error field="minutes" />
                 </ActionForm>
             })}
             {(page.may_extend && live).then(|| view! {
@@ -301,28 +307,7 @@ fn Details(
                 </ActionForm>
             })}
         </div>
-        {(page.may_change && (pending || live)).then(|| {
-            let (date, start) = m.local_start.split_once('T').map(|(d, t)| (d.to_string(), t.to_string())).unwrap_or_default();
-            let end_time = m.local_end.split_once('T').map(|(_, t)| t.to_string()).unwrap_or_default();
-            view! {
-                <details class="card">
-                    <summary>"Edit this occurrence"</summary>
-                    <ActionForm action=edit attr:class="form grid">
-                        <input type="hidden" name="id" value=id />
-                        <label for="edit-title">"Title"</label>
-                        <input id="edit-title" name="title" value=m.title.clone() required />
-                        <label for="edit-date">"Date"</label>
-                        <input id="edit-date" name="date" type="date" value=date disabled=!pending />
-                        <label for="edit-start">"Start"</label>
-                        <input id="edit-start" name="start_time" type="time" value=start disabled=!pending />
-                        <label for="edit-end">"End"</label>
-                        <input id="edit-end" name="end_time" type="time" value=end_time disabled=!pending />
-                        {(!pending).then_some(view! { <input type="hidden" name="date" value="" /><input type="hidden" name="start_time" value="" /><input type="hidden" name="end_time" value="" /> })}
-                        <div class="actions"><button type="submit">"Save"</button></div>
-                    </ActionForm>
-                </details>
-            }
-        })}
+        {(page.may_change && (pending || live)).then(|| view! { <OccurrenceForm page=page.clone() edit /> })}
         <h2>"History"</h2>
         <table class="events">
             <thead><tr><th>"When"</th><th>"Who"</th><th>"Step"</th><th>"Outcome"</th></tr></thead>
@@ -361,6 +346,66 @@ fn Details(
     }
 }
 
+/// The only input beside the page's buttons: the custom extension's minutes.
+const BUTTON_FIELDS: &[&str] = &["minutes"];
+
+/// The fields the occurrence form shows; a refusal about anything else (the participants'
+/// other meetings, the system closed to booking) is said in its form message.
+const OCCURRENCE_FIELDS: &[&str] = &["title", "date", "start_time", "end_time"];
+
+/// Edit one occurrence: title, date and times while pending, the title only while it runs.
+#[component]
+fn OccurrenceForm(page: ConferencePage, edit: ServerAction<EditConference>) -> impl IntoView {
+    let m = page.meeting;
+    let pending = m.state == MeetingState::Pending;
+    let (date, start) = m
+        .local_start
+        .split_once('T')
+        .map(|(d, t)| (d.to_string(), t.to_string()))
+        .unwrap_or_default();
+    let end_time = m
+        .local_end
+        .split_once('T')
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default();
+    let error = action_error(edit);
+    let invalid =
+        move |field: &'static str| error.get().and_then(|e| e.field(field)).map(|_| "true");
+    view! {
+        <details class="card" open=move || error.get().is_some()>
+            <summary>"Edit this occurrence"</summary>
+            <FormMessage error=error fields=OCCURRENCE_FIELDS />
+            <ActionForm action=edit attr:class="form grid" attr:aria-label="Edit this occurrence">
+                <input type="hidden" name="id" value=m.id.0 />
+                <label for="edit-title">"Title"</label>
+                <div><input id="edit-title" name="title" value=m.title.clone() required aria-invalid=move || invalid("title") />
+                    <FieldMessage error=error field="title" /></div>
+                <label for="edit-date">"Date"</label>
+                <div><input id="edit-date" name="date" type="date" value=date disabled=!pending aria-invalid=move || invalid("date") />
+                    <FieldMessage error=error field="date" /></div>
+                <label for="edit-start">"Start"</label>
+                <div><input id="edit-start" name="start_time" type="time" value=start disabled=!pending aria-invalid=move || invalid("start_time") />
+                    <FieldMessage error=error field="start_time" /></div>
+                <label for="edit-end">"End"</label>
+                <div><input id="edit-end" name="end_time" type="time" value=end_time disabled=!pending aria-invalid=move || invalid("end_time") />
+                    <FieldMessage error=error field="end_time" /></div>
+                {(!pending).then_some(view! { <input type="hidden" name="date" value="" /><input type="hidden" name="start_time" value="" /><input type="hidden" name="end_time" value="" /> })}
+                <div class="actions"><button type="submit">"Save"</button></div>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// The fields the series form shows (a system closed to booking is said in its form message).
+const SERIES_FIELDS: &[&str] = &[
+    "title",
+    "start_time",
+    "end_time",
+    "participants",
+    "passcode",
+    "notes",
+];
+
 /// Edit the series: what every occurrence shares, and new times for those still ahead.
 #[component]
 fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> impl IntoView {
@@ -378,7 +423,7 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
     view! {
         <details class="card" open=move || result.get().is_some()>
             <summary>"Edit the series"</summary>
-            <FormMessage error=error />
+            <FormMessage error=error fields=SERIES_FIELDS />
             <ActionForm action=edit_series attr:class="form grid" attr:aria-label="Edit the series">
                 <input type="hidden" name="id" value=m.id.0 />
                 {row("series-title", "title", "Title", view! {
