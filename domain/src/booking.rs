@@ -428,6 +428,8 @@ pub struct ConferencePage {
     pub series: Vec<MeetingView>,
     pub may_change: bool,
     pub may_extend: bool,
+    /// The Extend buttons' step (Conference Settings): +step and +2×step.
+    pub extend_step_minutes: u32,
 }
 
 #[cfg(test)]

@@ -724,6 +724,7 @@ impl BookingService {
             series,
             may_change: Self::may_change(actor, &meeting),
             may_extend: Self::may_extend(actor, &meeting),
+            extend_step_minutes: self.settings().await?.extend_step_minutes,
         })
     }
 }

@@ -884,3 +884,60 @@ async fn refusals_name_the_fields_the_conference_page_shows() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_extend_buttons_follow_the_conference_settings_step() {
+    let portal = portal(1).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let system = portal.system().to_string();
+    let id = portal
+        .json_ok(
+            &sam,
+            "/api/bookings/create",
+            &form("Steps", &tomorrow(), "10:00", "60", &system, ""),
+        )
+        .await["meeting"]
+        .to_string();
+    let buttons = async || {
+        let html = portal
+            .page(&sam, &format!("/booking/meetings/{id}?tz=UTC"))
+            .await;
+        html.match_indices("Extend +")
+            .map(|(at, _)| html[at..].split('<').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // The default step: 15 minutes.
+    assert_eq!(
+        conference(&portal, &sam, &id).await["extend_step_minutes"],
+        15
+    );
+    assert_eq!(buttons().await, ["Extend +15", "Extend +30"]);
+    portal
+        .json_ok(
+            &root,
+            "/api/bookings/settings/save",
+            &[
+                ("default_title", "Scheduled Meeting"),
+                ("default_duration_minutes", "60"),
+                ("start_early_minutes", "0"),
+                ("extend_step_minutes", "10"),
+                ("preferred_system", ""),
+            ],
+        )
+        .await;
+    assert_eq!(buttons().await, ["Extend +10", "Extend +20"]);
+    // The buttons send their minutes.
+    portal
+        .json_ok(
+            &sam,
+            "/api/bookings/extend",
+            &[("id", &id), ("minutes", "20")],
+        )
+        .await;
+    let page = conference(&portal, &sam, &id).await;
+    assert_eq!(
+        page["meeting"]["local_end"],
+        format!("{}T11:20", tomorrow())
+    );
+}

@@ -246,6 +246,7 @@ fn Details(
     let pending = m.state == MeetingState::Pending;
     let dial = page.dial_in.clone();
     let extend_error = action_error(extend);
+    let step = page.extend_step_minutes;
     view! {
         <h1>{m.title.clone()}</h1>
         <p class=format!("state state-{}", m.state.as_str()) data-state=m.state.as_str()>
@@ -276,16 +277,13 @@ fn Details(
         }}
         <div class="actions">
             {(page.may_extend && (live || pending)).then(|| view! {
-                <ActionForm action=extend attr:class="inline">
-                    <input type="hidden" name="id" value=id />
-                    <input type="hidden" name="minutes" value="15" />
-                    <button type="submit">"Extend +15"</button>
-                </ActionForm>
-                <ActionForm action=extend attr:class="inline">
-                    <input type="hidden" name="id" value=id />
-                    <input type="hidden" name="minutes" value="30" />
-                    <button type="submit">"Extend +30"</button>
-                </ActionForm>
+                {[step, 2 * step].map(|minutes| view! {
+                    <ActionForm action=extend attr:class="inline">
+                        <input type="hidden" name="id" value=id />
+                        <input type="hidden" name="minutes" value=minutes />
+                        <button type="submit">{format!("Extend +{minutes}")}</button>
+                    </ActionForm>
+                })}
                 <ActionForm action=extend attr:class="inline">
                     <input type="hidden" name="id" value=id />
                     <input name="minutes" type="number" min="1" max="1440" aria-label="Minutes to extend by"
