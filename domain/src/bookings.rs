@@ -665,6 +665,11 @@ impl BookingService {
             .collect())
     }
 
+    /// Who owns bookings (id and name), for the owner filters.
+    pub async fn owners(&self) -> Result<Vec<(UserId, String)>, BookingError> {
+        Ok(self.store.booking_owners().await?)
+    }
+
     /// The conference page of one meeting.
     pub async fn page(
         &self,

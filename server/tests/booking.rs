@@ -941,3 +941,154 @@ async fn the_extend_buttons_follow_the_conference_settings_step() {
         format!("{}T11:20", tomorrow())
     );
 }
+
+#[tokio::test]
+async fn the_conference_list_filters_by_state_dates_system_owner_and_title() {
+    let portal = portal(1).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let system = portal.system().to_string();
+    let day = |n: i64| {
+        domain::booking::recurrence::iso_date(
+            time::OffsetDateTime::now_utc().date() + time::Duration::days(n),
+        )
+    };
+    let (first, second) = (day(1), day(2));
+    let book = async |cookie: &str, title: &str, date: &str, start: &str| {
+        portal
+            .json_ok(
+                cookie,
+                "/api/bookings/create",
+                &form(title, date, start, "60", &system, ""),
+            )
+            .await["meeting"]
+            .to_string()
+    };
+    book(&sam, "Alpha review", &first, "09:00").await;
+    let beta = book(&sam, "Beta sync", &second, "09:00").await;
+    book(&root, "Gamma Review", &first, "11:00").await;
+    portal
+        .json_ok(&sam, "/api/bookings/cancel", &[("id", &beta)])
+        .await;
+    let list = async |cookie: &str, filters: &[(&str, &str)]| {
+        let mut form = vec![
+            ("state", ""),
+            ("from", ""),
+            ("to", ""),
+            ("system", ""),
+            ("mine", ""),
+            ("q", ""),
+            ("tz", "UTC"),
+            ("owner", ""),
+        ];
+        for (key, value) in filters {
+            form.iter_mut().find(|(k, _)| k == key).unwrap().1 = value;
+        }
+        portal.json_ok(cookie, "/api/bookings/list", &form).await
+    };
+    let titles = |list: &Value| -> Vec<String> {
+        list["meetings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let all = list(&sam, &[]).await;
+    assert_eq!(titles(&all), ["Alpha review", "Gamma Review", "Beta sync"]);
+    assert_eq!(all["truncated"], false);
+    assert_eq!(all["systems"][0][0].to_string(), system);
+    // The owner filter offers those who own bookings.
+    let owners: Vec<(i64, String)> = serde_json::from_value(all["owners"].clone()).unwrap();
+    let names: Vec<&str> = owners.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["root", "sam"]);
+    let root_id = owners[0].0.to_string();
+
+    for (filters, expected) in [
+        (vec![("state", "cancelled")], vec!["Beta sync"]),
+        (
+            vec![("state", "pending")],
+            vec!["Alpha review", "Gamma Review"],
+        ),
+        (
+            vec![("from", first.as_str()), ("to", first.as_str())],
+            vec!["Alpha review", "Gamma Review"],
+        ),
+        (vec![("from", second.as_str())], vec!["Beta sync"]),
+        (
+            vec![("to", first.as_str())],
+            vec!["Alpha review", "Gamma Review"],
+        ),
+        (
+            vec![("system", system.as_str())],
+            vec!["Alpha review", "Gamma Review", "Beta sync"],
+        ),
+        (vec![("system", "999")], vec![]),
+        (vec![("owner", root_id.as_str())], vec!["Gamma Review"]),
+        (vec![("mine", "1")], vec!["Alpha review", "Beta sync"]),
+        // "Only mine" wins over an owner chosen.
+        (
+            vec![("mine", "1"), ("owner", root_id.as_str())],
+            vec!["Alpha review", "Beta sync"],
+        ),
+        (vec![("q", "review")], vec!["Alpha review", "Gamma Review"]),
+        (vec![("q", " SYNC ")], vec!["Beta sync"]),
+        (
+            vec![("q", "review"), ("owner", root_id.as_str())],
+            vec!["Gamma Review"],
+        ),
+    ] {
+        assert_eq!(titles(&list(&sam, &filters).await), expected, "{filters:?}");
+    }
+    // The calendar's owner filter too.
+    let week = portal
+        .json_ok(
+            &sam,
+            "/api/bookings/week",
+            &[
+                ("week", &first),
+                ("tz", "UTC"),
+                ("system", ""),
+                ("mine", ""),
+                ("owner", &root_id),
+            ],
+        )
+        .await;
+    assert_eq!(titles(&week), ["Gamma Review"]);
+    assert_eq!(week["owner"].to_string(), root_id);
+    let html = portal
+        .page(&sam, &format!("/booking?date={first}&owner={root_id}"))
+        .await;
+    assert!(
+        html.contains(&format!(r#"<option value="{root_id}" selected"#)),
+        "{html}"
+    );
+
+    // Past the limit, the list says so.
+    let third = day(3);
+    for start in ["06:00", "07:00", "08:00"] {
+        let mut series = form("Daily", &third, start, "30", &system, "");
+        series.retain(|(k, _)| !["repeat", "count"].contains(k));
+        series.extend([("repeat", "daily"), ("count", "200")]);
+        portal.json_ok(&sam, "/api/bookings/create", &series).await;
+    }
+    let long = list(&sam, &[]).await;
+    assert_eq!(long["truncated"], true);
+    assert_eq!(long["meetings"].as_array().unwrap().len(), 500);
+    assert_eq!(list(&sam, &[("q", "review")]).await["truncated"], false);
+    let html = portal
+        .page(
+            &sam,
+            &format!("/booking/conferences?tz=UTC&system={system}&owner={root_id}"),
+        )
+        .await;
+    assert!(
+        html.contains(&format!(r#"<option value="{system}" selected"#)),
+        "{html}"
+    );
+    assert!(html.contains(&format!(r#"<option value="{root_id}" selected"#)));
+    assert!(!html.contains("Only the first 500"));
+    let html = portal.page(&sam, "/booking/conferences?tz=UTC").await;
+    assert!(html.contains("Only the first 500 conferences are listed"));
+}

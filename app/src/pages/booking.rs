@@ -117,3 +117,48 @@ async fn system_names() -> Result<Vec<(i64, String)>, AppError> {
         .map(|s| (s.id.0, s.display_name()))
         .collect())
 }
+
+/// `Name` of each user who owns a booking, for the owner filters.
+#[cfg(feature = "ssr")]
+async fn owner_names() -> Result<Vec<(i64, String)>, AppError> {
+    Ok(crate::auth::context()?
+        .bookings
+        .owners()
+        .await
+        .map_err(booking_error)?
+        .into_iter()
+        .map(|(id, name)| (id.0, name))
+        .collect())
+}
+
+/// The owner a filter asks for: the viewer with "only mine", else the one chosen, if any.
+#[cfg(feature = "ssr")]
+fn owner_filter(viewer: &domain::UserSummary, mine: bool, owner: &str) -> Option<domain::UserId> {
+    if mine {
+        Some(viewer.id)
+    } else {
+        owner.parse().ok().map(domain::UserId)
+    }
+}
+
+/// The options of an owner chooser: anyone, then each owner by name.
+#[component]
+fn OwnerOptions(owners: Vec<(i64, String)>, selected: Option<i64>) -> impl IntoView {
+    view! {
+        <option value="">"Anyone"</option>
+        {owners.into_iter().map(|(id, name)| view! {
+            <option value=id selected=selected == Some(id)>{name}</option>
+        }).collect_view()}
+    }
+}
+
+/// The options of a system chooser: all systems, then each by name.
+#[component]
+fn SystemOptions(systems: Vec<(i64, String)>, selected: Option<i64>) -> impl IntoView {
+    view! {
+        <option value="">"All systems"</option>
+        {systems.into_iter().map(|(id, name)| view! {
+            <option value=id selected=selected == Some(id)>{name}</option>
+        }).collect_view()}
+    }
+}

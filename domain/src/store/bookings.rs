@@ -209,6 +209,8 @@ pub trait BookingStore: Send + Sync {
     async fn meeting(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError>;
     async fn meetings(&self, filter: &MeetingFilter) -> Result<Vec<MeetingRecord>, StoreError>;
     async fn events(&self, id: MeetingId) -> Result<Vec<MeetingEvent>, StoreError>;
+    /// Every user who owns a booking, by name: the owner filter's choices.
+    async fn booking_owners(&self) -> Result<Vec<(UserId, String)>, StoreError>;
 
     /// The engine's work: meetings to start (pending whose start minus `early` has come),
     /// retries that are due, ongoing meetings to end or re-dress.

@@ -717,6 +717,25 @@ impl BookingStore for SqliteStore {
         .collect()
     }
 
+    async fn booking_owners(&self) -> Result<Vec<(UserId, String)>, StoreError> {
+        sqlx::query(
+            "SELECT u.id, u.username FROM users u \
+             WHERE EXISTS (SELECT 1 FROM conferences c WHERE c.owner_id = u.id) \
+             ORDER BY u.username",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok((
+                UserId(r.try_get("id").map_err(db_err)?),
+                r.try_get("username").map_err(db_err)?,
+            ))
+        })
+        .collect()
+    }
+
     async fn due_meetings(
         &self,
         now: OffsetDateTime,

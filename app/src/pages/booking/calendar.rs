@@ -3,7 +3,7 @@
 //! a month's day) to book there, today marked. Everything is a link or a form control, so it works
 //! from the keyboard and without JavaScript; once hydrated, single keys move it as well.
 
-use super::{ZoneOptions, query_value};
+use super::{OwnerOptions, SystemOptions, ZoneOptions, query_value};
 use crate::error::AppError;
 use domain::booking::MeetingView;
 use domain::booking::calendar::CalendarView;
@@ -50,8 +50,11 @@ pub struct Calendar {
     /// The filters applied, which every link and the filter form keep.
     pub system: Option<i64>,
     pub mine: bool,
+    pub owner: Option<i64>,
     pub meetings: Vec<MeetingView>,
     pub systems: Vec<(i64, String)>,
+    /// Who owns bookings: the owner filter's choices.
+    pub owners: Vec<(i64, String)>,
     pub can_book: bool,
 }
 
@@ -68,6 +71,9 @@ impl Calendar {
         }
         if self.mine {
             href.push_str("&mine=1");
+        }
+        if let Some(owner) = self.owner {
+            href.push_str(&format!("&owner={owner}"));
         }
         href
     }
@@ -88,7 +94,8 @@ impl Calendar {
 
 /// The calendar around a date. The endpoint and its `week` field are the week view's, kept for
 /// the callers from before the day and month views: `week` is any date of the period to show
-/// (today when empty), `view` is `day`, `week` (the default) or `month`.
+/// (today when empty), `view` is `day`, `week` (the default) or `month`. `owner` is a user id;
+/// `mine` (the viewer) wins over it.
 #[server(endpoint = "bookings/week")]
 pub async fn booking_calendar(
     #[server(rename = "week")] date: String,
@@ -96,6 +103,7 @@ pub async fn booking_calendar(
     system: String,
     mine: String,
     #[server(default)] view: String,
+    #[server(default)] owner: String,
 ) -> Result<Calendar, AppError> {
     use domain::booking::calendar::span;
     use domain::booking::recurrence::iso_date;
@@ -112,11 +120,12 @@ pub async fn booking_calendar(
         |day: time::Date| zone.instant(PrimitiveDateTime::new(day, time::Time::MIDNIGHT));
     let system = system.parse().ok();
     let mine = mine == "1";
+    let owner = super::owner_filter(&user, mine, &owner);
     let filter = MeetingFilter {
         from: Some(midnight(first)),
         to: Some(midnight(last.next_day().unwrap_or(last))),
         system: system.map(domain::system::SystemId),
-        owner: mine.then_some(user.id),
+        owner,
         ..MeetingFilter::default()
     };
     let context = crate::auth::context()?;
@@ -135,8 +144,11 @@ pub async fn booking_calendar(
         tz: zone.name().to_string(),
         system,
         mine,
+        // "Only mine" is its own filter: the chooser keeps showing "Anyone".
+        owner: if mine { None } else { owner.map(|o| o.0) },
         meetings,
         systems: super::system_names().await?,
+        owners: super::owner_names().await?,
         can_book: user.role.can(domain::Permission::Book),
     })
 }
@@ -157,9 +169,12 @@ pub fn BookingPage() -> impl IntoView {
                 param("system"),
                 param("mine"),
                 param("view"),
+                param("owner"),
             )
         },
-        |(date, tz, system, mine, view)| booking_calendar(date, tz, system, mine, view),
+        |(date, tz, system, mine, view, owner)| {
+            booking_calendar(date, tz, system, mine, view, owner)
+        },
     );
     Effect::new(|_| {
         let keys = window_event_listener(leptos::ev::keydown, on_shortcut);
@@ -253,10 +268,12 @@ fn Period(calendar: Calendar) -> impl IntoView {
             </label>
             <label>"System "
                 <select name="system">
-                    <option value="">"All systems"</option>
-                    {calendar.systems.iter().map(|(id, name)| view! {
-                        <option value=*id selected=calendar.system == Some(*id)>{name.clone()}</option>
-                    }).collect_view()}
+                    <SystemOptions systems=calendar.systems.clone() selected=calendar.system />
+                </select>
+            </label>
+            <label>"Owner "
+                <select name="owner">
+                    <OwnerOptions owners=calendar.owners.clone() selected=calendar.owner />
                 </select>
             </label>
             <label><input type="checkbox" name="mine" value="1" checked=calendar.mine />" Only my bookings"</label>
