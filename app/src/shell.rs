@@ -6,7 +6,8 @@ use crate::navigation::areas_for;
 use crate::pages::{
     admin::AdminPage,
     booking::{
-        BookingPage, ConferenceListPage, ConferenceSettingsPage, MeetingPage, NewConferencePage,
+        AuditLogPage, BookingPage, ConferenceListPage, ConferenceSettingsPage, MeetingPage,
+        NewConferencePage,
     },
     home::HomePage,
     login::LoginPage,
@@ -102,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/booking/conferences") view=ConferenceListPage ssr=SsrMode::Async />
                     <Route path=path!("/booking/meetings/:id") view=MeetingPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/conference-settings") view=ConferenceSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/monitoring") view=MonitoringPage ssr=SsrMode::Async />
                     <Route path=path!("/systems") view=SystemsPage ssr=SsrMode::Async />
                     <Route path=path!("/systems/add") view=AddSystemPage ssr=SsrMode::Async />

@@ -304,6 +304,54 @@ impl Default for ConferenceSettings {
     }
 }
 
+impl ConferenceSettings {
+    /// What changed from `before`, one line per setting, as the audit says it; `system_name`
+    /// names a preferred system.
+    pub fn changes_from(
+        &self,
+        before: &ConferenceSettings,
+        system_name: impl Fn(SystemId) -> String,
+    ) -> Vec<String> {
+        let mut changes = Vec::new();
+        if self.default_title != before.default_title {
+            changes.push(format!(
+                "default title: \"{}\" → \"{}\"",
+                before.default_title, self.default_title
+            ));
+        }
+        for (name, was, now) in [
+            (
+                "default duration",
+                before.default_duration_minutes,
+                self.default_duration_minutes,
+            ),
+            (
+                "start early",
+                before.start_early_minutes,
+                self.start_early_minutes,
+            ),
+            (
+                "extend step",
+                before.extend_step_minutes,
+                self.extend_step_minutes,
+            ),
+        ] {
+            if was != now {
+                changes.push(format!("{name}: {was} → {now} min"));
+            }
+        }
+        if self.preferred_system != before.preferred_system {
+            let name = |s: Option<SystemId>| s.map_or_else(|| "none".to_string(), &system_name);
+            changes.push(format!(
+                "preferred system: {} → {}",
+                name(before.preferred_system),
+                name(self.preferred_system)
+            ));
+        }
+        changes
+    }
+}
+
 /// A meeting as lists, the calendar and the conference page show it. Times are RFC 3339 UTC,
 /// plus the same in the viewer's zone (`local_*`, `YYYY-MM-DDTHH:MM`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,6 +483,26 @@ pub struct ConferencePage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_settings_change_says_what_changed() {
+        let before = ConferenceSettings::default();
+        assert!(before.changes_from(&before, |_| unreachable!()).is_empty());
+        let after = ConferenceSettings {
+            default_title: "Weekly".into(),
+            extend_step_minutes: 10,
+            preferred_system: Some(SystemId(3)),
+            ..before.clone()
+        };
+        assert_eq!(
+            after.changes_from(&before, |s| format!("CMS {}", s.0)),
+            [
+                "default title: \"Scheduled Meeting\" → \"Weekly\"",
+                "extend step: 15 → 10 min",
+                "preferred system: none → CMS 3",
+            ]
+        );
+    }
 
     #[test]
     fn sip_uris_are_parsed() {

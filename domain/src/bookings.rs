@@ -665,6 +665,21 @@ impl BookingService {
             .collect())
     }
 
+    /// Administrative Tools → Audit (administrators only): who booked, changed, extended, ended
+    /// and cancelled which meeting, and who changed the Conference Settings; newest first.
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        filter: &crate::audit::AuditFilter,
+    ) -> Result<Vec<crate::audit::AuditEntry>, BookingError> {
+        if !actor.role.can(Permission::Administer) {
+            return Err(BookingError::Forbidden(
+                "only administrators read the audit",
+            ));
+        }
+        Ok(self.store.audit(filter).await?)
+    }
+
     /// Who owns bookings (id and name), for the owner filters.
     pub async fn owners(&self) -> Result<Vec<(UserId, String)>, BookingError> {
         Ok(self.store.booking_owners().await?)

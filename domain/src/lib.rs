@@ -1,6 +1,7 @@
 //! Bridgekeeper's domain: the model shared with the UI and, under `ssr`, the services and the store
 //! behind them.
 
+pub mod audit;
 pub mod booking;
 pub mod navigator;
 pub mod role;

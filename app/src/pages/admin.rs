@@ -16,6 +16,9 @@ pub fn AdminPage() -> impl IntoView {
             <li>
                 <A href="/admin/conference-settings">"Conference Settings"</A>
             </li>
+            <li>
+                <A href="/admin/audit">"Audit"</A>
+            </li>
         </ul>
     }
 }

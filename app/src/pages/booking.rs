@@ -1,12 +1,14 @@
 //! Booking: the calendar, the new-conference form, the conference list and a conference's page,
 //! with the server functions they call. Rules live in `domain::bookings`; these stay thin.
 
+mod audit;
 mod calendar;
 mod conference;
 mod form;
 mod list;
 mod settings;
 
+pub use audit::AuditLogPage;
 pub use calendar::BookingPage;
 pub use conference::MeetingPage;
 pub use form::NewConferencePage;

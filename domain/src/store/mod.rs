@@ -2,17 +2,20 @@
 //! default; another backend (PostgreSQL) is one more implementation beside it.
 
 pub mod access;
+pub mod audit;
 pub mod bookings;
 pub mod folders;
 mod monitoring;
 mod sqlite;
 mod sqlite_access;
+mod sqlite_audit;
 mod sqlite_bookings;
 mod sqlite_folders;
 mod sqlite_monitoring;
 mod sqlite_systems;
 
 pub use access::AccessStore;
+pub use audit::AuditStore;
 pub use bookings::BookingStore;
 pub use monitoring::{
     AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
@@ -61,6 +64,7 @@ pub trait Store:
     + MonitoringStore
     + folders::FolderStore
     + AccessStore
+    + AuditStore
     + Send
     + Sync
     + 'static

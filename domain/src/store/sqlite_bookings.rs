@@ -20,11 +20,12 @@ use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
-fn ms(t: OffsetDateTime) -> i64 {
+/// A moment as stored: milliseconds since the epoch.
+pub(super) fn ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn from_ms(v: i64) -> OffsetDateTime {
+pub(super) fn from_ms(v: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
@@ -40,13 +41,24 @@ fn participants_of(text: Option<String>) -> Vec<SipUri> {
         .collect()
 }
 
-const MEETING_COLUMNS: &str = "m.id, m.conference_id, m.occurrence, m.title, m.start_ms, m.end_ms, \
+/// A system's name as the pages show it (`s` being the systems table); a macro, so the queries
+/// that need it take it in their text.
+macro_rules! system_name {
+    () => {
+        "COALESCE(NULLIF(s.name, ''), 'No Name (' || replace(replace(s.address, 'https://', ''), 'http://', '') || ')')"
+    };
+}
+
+const MEETING_COLUMNS: &str = concat!(
+    "m.id, m.conference_id, m.occurrence, m.title, m.start_ms, m.end_ms, \
      m.system_id, m.state, m.placeholder_idx, m.co_space_id, m.call_id, m.call_endpoint, \
      m.dress_version, m.applied_dress, m.retry_at_ms, m.attempts, m.call_created_ms, m.failure, \
-     m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, \
-     COALESCE(NULLIF(s.name, ''), 'No Name (' || replace(replace(s.address, 'https://', ''), 'http://', '') || ')') AS system_name, \
+     m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, ",
+    system_name!(),
+    " AS system_name, \
      (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
-      WHERE p.conference_id = m.conference_id) AS participants";
+      WHERE p.conference_id = m.conference_id) AS participants"
+);
 
 const MEETING_FROM: &str = " FROM meetings m JOIN conferences c ON c.id = m.conference_id \
      JOIN systems s ON s.id = m.system_id";
@@ -181,6 +193,31 @@ async fn insert_events(
     Ok(())
 }
 
+async fn read_conference_settings(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<ConferenceSettings, StoreError> {
+    let row = sqlx::query(
+        "SELECT default_title, default_duration_minutes, start_early_minutes, \
+         extend_step_minutes, preferred_system_id FROM conference_settings WHERE id = 1",
+    )
+    .fetch_one(conn)
+    .await
+    .map_err(db_err)?;
+    let minutes = |name: &str| -> Result<u32, StoreError> {
+        Ok(row.try_get::<i64, _>(name).map_err(db_err)? as u32)
+    };
+    Ok(ConferenceSettings {
+        default_title: row.try_get("default_title").map_err(db_err)?,
+        default_duration_minutes: minutes("default_duration_minutes")?,
+        start_early_minutes: minutes("start_early_minutes")?,
+        extend_step_minutes: minutes("extend_step_minutes")?,
+        preferred_system: row
+            .try_get::<Option<i64>, _>("preferred_system_id")
+            .map_err(db_err)?
+            .map(SystemId),
+    })
+}
+
 impl SqliteStore {
     async fn immediate(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         self.pool()
@@ -193,29 +230,8 @@ impl SqliteStore {
 #[async_trait::async_trait]
 impl BookingStore for SqliteStore {
     async fn conference_settings(&self) -> Result<ConferenceSettings, StoreError> {
-        let row = sqlx::query(
-            "SELECT default_title, default_duration_minutes, start_early_minutes, \
-             extend_step_minutes, preferred_system_id FROM conference_settings WHERE id = 1",
-        )
-        .fetch_one(self.pool())
-        .await
-        .map_err(db_err)?;
-        Ok(ConferenceSettings {
-            default_title: row.try_get("default_title").map_err(db_err)?,
-            default_duration_minutes: row
-                .try_get::<i64, _>("default_duration_minutes")
-                .map_err(db_err)? as u32,
-            start_early_minutes: row
-                .try_get::<i64, _>("start_early_minutes")
-                .map_err(db_err)? as u32,
-            extend_step_minutes: row
-                .try_get::<i64, _>("extend_step_minutes")
-                .map_err(db_err)? as u32,
-            preferred_system: row
-                .try_get::<Option<i64>, _>("preferred_system_id")
-                .map_err(db_err)?
-                .map(SystemId),
-        })
+        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        read_conference_settings(&mut conn).await
     }
 
     async fn set_conference_settings(
@@ -223,6 +239,32 @@ impl BookingStore for SqliteStore {
         settings: &ConferenceSettings,
         by: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.immediate().await?;
+        let before = read_conference_settings(&mut tx).await?;
+        // The names of the systems the change mentions, for the audit line.
+        let mut names = HashMap::new();
+        for system in [before.preferred_system, settings.preferred_system]
+            .into_iter()
+            .flatten()
+        {
+            let name: Option<String> = sqlx::query_scalar(concat!(
+                "SELECT ",
+                system_name!(),
+                " FROM systems s WHERE s.id = ?"
+            ))
+            .bind(system.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            names.insert(
+                system,
+                name.unwrap_or_else(|| format!("system {}", system.0)),
+            );
+        }
+        let changes = settings.changes_from(&before, |s| names[&s].clone());
+        if changes.is_empty() {
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE conference_settings SET default_title = ?, default_duration_minutes = ?, \
              start_early_minutes = ?, extend_step_minutes = ?, preferred_system_id = ?, \
@@ -234,9 +276,20 @@ impl BookingStore for SqliteStore {
         .bind(settings.extend_step_minutes as i64)
         .bind(settings.preferred_system.map(|s| s.0))
         .bind(by)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO audit_events (at_ms, actor, action, subject, outcome) \
+             VALUES (?, ?, 'Changed', 'Conference Settings', ?)",
+        )
+        .bind(ms(OffsetDateTime::now_utc()))
+        .bind(by)
+        .bind(changes.join("; "))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
         Ok(())
     }
 
