@@ -124,3 +124,54 @@ test('the calendar switches day, week and month from the keyboard, in the browse
   await press(page, 'm', 'month', day, `&tz=UTC&system=${system}`);
   await expect(cell.locator('.month-meeting').first()).toContainText(`15:00 ${titles[0]}`);
 });
+
+/** `YYYY-MM-DD` of `date` plus `days`. */
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+test('arrow keys move between the days and hours of the calendar; Enter opens or books', async ({ page }) => {
+  await signIn(page, 'sam');
+  // A Monday in the month after next: its week and the next are in its month view.
+  const now = new Date();
+  const tenth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 10));
+  const monday = addDays(tenth.toISOString().slice(0, 10), (8 - tenth.getUTCDay()) % 7);
+  const focused = page.locator(':focus');
+
+  // The month: across is the next day, down the next week; Enter opens the day.
+  await page.goto(`/booking?view=month&date=${monday}&tz=UTC`);
+  await hydrated(page);
+  await expect(page.locator('.calendar-keys')).toContainText('move between days, Enter opens');
+  await page.getByRole('link', { name: `${monday}, day view` }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(focused).toHaveAttribute('aria-label', `${addDays(monday, 1)}, day view`);
+  await page.keyboard.press('ArrowDown');
+  await expect(focused).toHaveAttribute('aria-label', `${addDays(monday, 8)}, day view`);
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(focused).toHaveAttribute('aria-label', `${addDays(monday, 6)}, day view`);
+  await page.keyboard.press('ArrowUp');
+  await expect(focused).toHaveAttribute('aria-label', `${addDays(monday, -1)}, day view`);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`view=day&date=${addDays(monday, -1)}`));
+
+  // The week: down is the next hour, across the same hour the next day; Enter books it.
+  await page.goto(`/booking?view=week&date=${monday}&tz=UTC`);
+  await hydrated(page);
+  await page.getByRole('link', { name: `Book ${monday} 08:00`, exact: true }).focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(focused).toHaveAttribute('aria-label', `Book ${monday} 09:00`);
+  await page.keyboard.press('ArrowRight');
+  await expect(focused).toHaveAttribute('aria-label', `Book ${addDays(monday, 1)} 09:00`);
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  // Nothing before Monday in this week: the focus stays.
+  await expect(focused).toHaveAttribute('aria-label', `Book ${monday} 08:00`);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/booking/new\\?date=${addDays(monday, 1)}&time=08:00`));
+  await expect(page.getByRole('heading', { name: 'New conference' })).toBeVisible();
+});

@@ -1,7 +1,8 @@
 //! The booking calendar: a day, a week (Monday first; the default) or a month in the viewer's time
 //! zone, bookings shown with title, time and state, filters by system and owner, an empty hour (or
 //! a month's day) to book there, today marked. Everything is a link or a form control, so it works
-//! from the keyboard and without JavaScript; once hydrated, single keys move it as well.
+//! from the keyboard and without JavaScript; once hydrated, single keys move it as well, and the
+//! arrow keys move between the grid's cells (Enter follows the cell's link: book, or open the day).
 
 use super::{OwnerOptions, SystemOptions, ZoneOptions, query_value};
 use crate::error::AppError;
@@ -177,7 +178,7 @@ pub fn BookingPage() -> impl IntoView {
         },
     );
     Effect::new(|_| {
-        let keys = window_event_listener(leptos::ev::keydown, on_shortcut);
+        let keys = window_event_listener(leptos::ev::keydown, on_key);
         on_cleanup(move || keys.remove());
     });
     view! {
@@ -194,14 +195,68 @@ pub fn BookingPage() -> impl IntoView {
     }
 }
 
-/// Follows the link of a shortcut key, unless the key is being typed into a field or comes with
-/// a modifier (Alt+p and Alt+n stay the links' accesskeys, Ctrl+… the browser's).
-fn on_shortcut(event: leptos::ev::KeyboardEvent) {
-    use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::HtmlElement;
+/// A key pressed on the calendar: an arrow moves between the grid's cells, a shortcut follows its
+/// link. Neither acts with a modifier (Alt+p and Alt+n stay the links' accesskeys, Ctrl+… the
+/// browser's).
+fn on_key(event: leptos::ev::KeyboardEvent) {
     if event.ctrl_key() || event.alt_key() || event.meta_key() || event.default_prevented() {
         return;
     }
+    if !on_arrow(&event) {
+        on_shortcut(&event);
+    }
+}
+
+/// Moves the focus from a grid cell (`data-cell`, numbered in the grid's order) to its neighbour:
+/// the grid says how far apart left/right (`data-across`) and up/down (`data-down`) neighbours
+/// are. Whether the key was an arrow on a cell.
+fn on_arrow(event: &leptos::ev::KeyboardEvent) -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::HtmlElement;
+    let (across, down) = match event.key().as_str() {
+        "ArrowLeft" => (-1, 0),
+        "ArrowRight" => (1, 0),
+        "ArrowUp" => (0, -1),
+        "ArrowDown" => (0, 1),
+        _ => return false,
+    };
+    let Some(cell) = document().active_element() else {
+        return false;
+    };
+    let Some(grid) = cell.closest("[role=grid]").ok().flatten() else {
+        return false;
+    };
+    let number = |element: &leptos::web_sys::Element, name: &str| {
+        element
+            .get_attribute(name)
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let (Some(at), Some(step_across), Some(step_down)) = (
+        number(&cell, "data-cell"),
+        number(&grid, "data-across"),
+        number(&grid, "data-down"),
+    ) else {
+        return false;
+    };
+    // Past the grid's edge there is nothing to move to: the focus stays (p and n change period).
+    event.prevent_default();
+    let target = at + across * step_across + down * step_down;
+    if let Some(next) = grid
+        .query_selector(&format!("[data-cell=\"{target}\"]"))
+        .ok()
+        .flatten()
+        .and_then(|next| next.dyn_into::<HtmlElement>().ok())
+    {
+        // Focusing fails only for an element no longer in the page: nothing to do then.
+        let _ = next.focus();
+    }
+    true
+}
+
+/// Follows the link of a shortcut key, unless the key is being typed into a field.
+fn on_shortcut(event: &leptos::ev::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::HtmlElement;
     let key = event.key();
     if !SHORTCUTS.iter().any(|(k, _)| *k == key) {
         return;
@@ -246,6 +301,12 @@ fn Period(calendar: Calendar) -> impl IntoView {
         .enumerate()
         .map(|(n, (key, what))| view! { {(n > 0).then_some(" · ")}<kbd>{*key}</kbd>" "{*what} })
         .collect_view();
+    // The cells the arrow keys move between: a month's days, or the hours to book.
+    let arrows = match view {
+        CalendarView::Month => Some("days"),
+        _ if calendar.can_book => Some("hours"),
+        _ => None,
+    };
     let tz = calendar.tz.clone();
     let body = match view {
         CalendarView::Month => month_grid(&calendar).into_any(),
@@ -280,7 +341,7 @@ fn Period(calendar: Calendar) -> impl IntoView {
             <button type="submit">"Show"</button>
         </form>
         <p class="calendar-zone">{format!("Times in {tz}.")}{(!calendar.can_book).then_some(" Read only.")}</p>
-        <p class="calendar-keys">"Keys: "{shortcuts}</p>
+        <p class="calendar-keys">"Keys: "{shortcuts}{arrows.map(|cells| view! { " · "<kbd>"←↑→↓"</kbd>{format!(" move between {cells}, ")}<kbd>"Enter"</kbd>" opens" })}</p>
         {body}
     }
 }
@@ -336,7 +397,8 @@ fn hours_grid(calendar: &Calendar) -> impl IntoView + use<> {
     let columns = calendar
         .days
         .iter()
-        .map(|day| {
+        .enumerate()
+        .map(|(column, day)| {
             let is_today = *day == calendar.today;
             let blocks = calendar
                 .meetings
@@ -362,7 +424,7 @@ fn hours_grid(calendar: &Calendar) -> impl IntoView + use<> {
                     if calendar.can_book {
                         view! {
                             <a class="slot" href=calendar.book_href(day, Some(&at))
-                                aria-label=format!("Book {day} {at}")></a>
+                                aria-label=format!("Book {day} {at}") data-cell=column * 24 + hour></a>
                         }
                         .into_any()
                     } else {
@@ -390,8 +452,9 @@ fn hours_grid(calendar: &Calendar) -> impl IntoView + use<> {
         .map(|h| view! { <div class="hour">{format!("{h:02}:00")}</div> })
         .collect_view();
     view! {
+        // The arrow keys' neighbours: the next hour below, the same hour of the next day across.
         <div class=format!("calendar {}-view", calendar.view.as_str()) role="grid"
-            aria-label=calendar.view.label()>
+            aria-label=calendar.view.label() data-across="24" data-down="1">
             <div class="hours">{hours}</div>
             {columns}
         </div>
@@ -405,10 +468,12 @@ fn month_grid(calendar: &Calendar) -> impl IntoView + use<> {
     let weeks = calendar
         .days
         .chunks(7)
-        .map(|week| {
+        .enumerate()
+        .map(|(row, week)| {
             let days = week
                 .iter()
-                .map(|day| {
+                .enumerate()
+                .map(|(column, day)| {
                     let is_today = *day == calendar.today;
                     let meetings: Vec<&MeetingView> = calendar
                         .meetings
@@ -446,7 +511,7 @@ fn month_grid(calendar: &Calendar) -> impl IntoView + use<> {
                             aria-current=is_today.then_some("date") data-day=day.clone()>
                             <div class="month-day-head">
                                 <a class="day-number" href=day_view.clone()
-                                    aria-label=format!("{day}, day view")>{day.get(8..).unwrap_or_default().trim_start_matches('0').to_string()}</a>
+                                    aria-label=format!("{day}, day view") data-cell=row * 7 + column>{day.get(8..).unwrap_or_default().trim_start_matches('0').to_string()}</a>
                                 {calendar.can_book.then(|| view! {
                                     <a class="book" href=calendar.book_href(day, None)
                                         aria-label=format!("Book on {day}") title="Book on this day">"+"</a>
@@ -466,7 +531,8 @@ fn month_grid(calendar: &Calendar) -> impl IntoView + use<> {
     let names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         .map(|name| view! { <div class="month-weekday" role="columnheader">{name}</div> });
     view! {
-        <div class="calendar month-view" role="grid" aria-label="Month">
+        // The arrow keys' neighbours: the next day across, the same weekday of the next week below.
+        <div class="calendar month-view" role="grid" aria-label="Month" data-across="1" data-down="7">
             <div class="month-week" role="row">{names.into_iter().collect_view()}</div>
             {weeks}
         </div>
