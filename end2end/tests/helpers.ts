@@ -67,5 +67,7 @@ export async function bookingSystem(page: Page, baseURL: string): Promise<number
     )
     .toBe('Complete');
   await page.getByRole('button', { name: 'Sign out' }).click();
+  // Signed out only once the sign-in page shows: /login still signed in shows no form.
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   return id;
 }

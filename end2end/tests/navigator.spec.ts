@@ -29,6 +29,8 @@ test('an administrator builds the Navigator folder tree; the help desk only read
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Europe West');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
+  // Signed out only once the sign-in page shows: /login still signed in shows no form.
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await signIn(page, 'hana');
   await page.goto('/systems');
   await expect(page.getByRole('complementary', { name: 'Folders' }).getByRole('link', { name: 'Europe West' })).toBeVisible();
