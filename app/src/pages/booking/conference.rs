@@ -215,13 +215,25 @@ pub fn MeetingPage() -> impl IntoView {
         action_error(cancel_series),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    // Each answer is drawn on new nodes, keyed by its number, never patched onto the previous
+    // one's: with erased components (.cargo/config.toml) a patch removes every attribute of an
+    // element and sets it again, and Chromium then leaves a date or time input whose type went
+    // time → text → time without a layout box (painted, but clicks reach the form).
+    let answers = StoredValue::new(0u64);
     view! {
         <Title text="Conference" />
         <FormMessage error=error fields=BUTTON_FIELDS />
         <Transition fallback=|| view! { <p>"Loading the conference…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <Details page extend end cancel edit edit_series cancel_series legs=live /> }.into_any(),
+                    Ok(page) => {
+                        answers.update_value(|n| *n += 1);
+                        let answer = (answers.get_value(), page);
+                        view! {
+                            <For each=move || [answer.clone()] key=|(n, _)| *n
+                                children=move |(_, page)| view! { <Details page extend end cancel edit edit_series cancel_series legs=live /> } />
+                        }.into_any()
+                    }
                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                 }
             })}
