@@ -474,6 +474,8 @@ pub struct ConferencePage {
     pub events: Vec<MeetingEvent>,
     /// The other occurrences of the series.
     pub series: Vec<MeetingView>,
+    /// The systems the conference form offers to move it to (only for those who may change it).
+    pub systems: Vec<(SystemId, String)>,
     pub may_change: bool,
     pub may_extend: bool,
     /// The Extend buttons' step (Conference Settings): +step and +2×step.

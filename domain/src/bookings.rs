@@ -198,6 +198,55 @@ impl BookingService {
                 "is too far ahead",
             )));
         }
+        let SystemChoice {
+            chosen,
+            candidates,
+            warnings,
+        } = self.choose_system(actor, parsed.system, &settings).await?;
+        let participants = parsed.participants.clone();
+        let place = move |occupancy: &Occupancy, spans: &[Span]| -> Result<SystemId, FieldErrors> {
+            place(occupancy, chosen, &candidates, spans, &participants)
+        };
+        let new = NewConference {
+            owner: actor.id,
+            owner_name: actor.name.clone(),
+            title: parsed.title,
+            conference_type: parsed.conference_type,
+            auto_system: chosen.is_none(),
+            zone: parsed.zone.name().to_string(),
+            passcode: parsed.passcode,
+            notes: parsed.notes,
+            recurrence: parsed.recurrence.as_ref().map(Recurrence::encode),
+            participants: parsed.participants,
+            occurrences: parsed.spans,
+        };
+        let (conference, meetings) = self
+            .store
+            .insert_conference(&new, &place)
+            .await?
+            .map_err(BookingError::Invalid)?;
+        let system = match self.store.meeting(meetings[0]).await? {
+            Some(m) => m.system,
+            None => return Err(BookingError::Internal("the booking vanished".into())),
+        };
+        self.bell.ring();
+        Ok(Booked {
+            conference,
+            meetings,
+            system,
+            warnings,
+        })
+    }
+
+    /// The system a booking asks for, checked (it exists, allows booking, its Permissions let
+    /// `actor` book), or for `None` the candidates of automatic choice: the preferred system
+    /// first, then every reachable one `actor` may book on. Warns of an unreachable choice.
+    async fn choose_system(
+        &self,
+        actor: &Actor,
+        asked: Option<SystemId>,
+        settings: &ConferenceSettings,
+    ) -> Result<SystemChoice, BookingError> {
         let systems = self.store.list_systems().await?;
         let access = SystemAccessService::new(self.store.clone()).rules().await?;
         // A system whose Scheduling settings turn Allow Booking off takes no new bookings.
@@ -211,7 +260,7 @@ impl BookingService {
             !closed_to_booking.contains(&system) && access.may_book(system, actor.id, actor.role)
         };
         let mut warnings = Vec::new();
-        let chosen = match parsed.system {
+        let chosen = match asked {
             Some(id) => match systems.iter().find(|s| s.id == id) {
                 None => {
                     return Err(BookingError::Invalid(FieldErrors::single(
@@ -255,40 +304,28 @@ impl BookingService {
                 .filter(|s| s.connectivity == Connectivity::Reachable && may_book(s.id))
                 .map(|s| s.id),
         );
-        let spans = parsed.spans.clone();
-        let participants = parsed.participants.clone();
-        let place = move |occupancy: &Occupancy| -> Result<SystemId, FieldErrors> {
-            place(occupancy, chosen, &candidates, &spans, &participants)
-        };
-        let new = NewConference {
-            owner: actor.id,
-            owner_name: actor.name.clone(),
-            title: parsed.title,
-            conference_type: parsed.conference_type,
-            auto_system: chosen.is_none(),
-            zone: parsed.zone.name().to_string(),
-            passcode: parsed.passcode,
-            notes: parsed.notes,
-            recurrence: parsed.recurrence.as_ref().map(Recurrence::encode),
-            participants: parsed.participants,
-            occurrences: parsed.spans,
-        };
-        let (conference, meetings) = self
-            .store
-            .insert_conference(&new, &place)
-            .await?
-            .map_err(BookingError::Invalid)?;
-        let system = match self.store.meeting(meetings[0]).await? {
-            Some(m) => m.system,
-            None => return Err(BookingError::Internal("the booking vanished".into())),
-        };
-        self.bell.ring();
-        Ok(Booked {
-            conference,
-            meetings,
-            system,
+        Ok(SystemChoice {
+            chosen,
+            candidates,
             warnings,
         })
+    }
+
+    /// The systems a booking form offers `actor`: those their Permissions let them book on, by
+    /// name (Allow Booking is said when a booking asks for a closed one).
+    pub async fn offered_systems(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(SystemId, String)>, BookingError> {
+        let access = SystemAccessService::new(self.store.clone()).rules().await?;
+        Ok(self
+            .store
+            .list_systems()
+            .await?
+            .into_iter()
+            .filter(|s| access.may_book(s.id, actor.id, actor.role))
+            .map(|s| (s.id, s.display_name()))
+            .collect())
     }
 
     /// Whether the system's Scheduling settings let it take bookings (Allow Booking).
@@ -532,11 +569,13 @@ impl BookingService {
         Ok(())
     }
 
-    /// Edits the series `id` belongs to: the title of every occurrence not over yet (running ones
-    /// take it at once), the shared participants, passcode and notes, and — when new times are
-    /// given — the times of every pending occurrence still ahead, each on its own date in the
-    /// booking's zone. Capacity and participants are checked in the saving transaction; any
-    /// problem refuses the whole change.
+    /// Edits the series `id` belongs to (a single meeting being a series of one): the title of
+    /// every occurrence not over yet (running ones take it at once), the shared type (not while
+    /// one runs), participants, passcode and notes; when new times are given, the times of every
+    /// pending occurrence still ahead, each on its own date in the booking's zone; when another
+    /// system is asked for, every pending occurrence moves to it (a running one keeps its call),
+    /// with the same system checks as a new booking's. Capacity and participants are checked in
+    /// the saving transaction; any problem refuses the whole change.
     pub async fn edit_series(
         &self,
         actor: &Actor,
@@ -562,6 +601,28 @@ impl BookingService {
                 .and_then(|p| p.map(Some))
         };
         let notes = parse_notes(&mut errors, &edit.notes);
+        let conference_type = match edit.conference_type.trim() {
+            "" => Some(meeting.conference_type),
+            typed => {
+                let parsed = ConferenceType::parse(typed);
+                if parsed.is_none() {
+                    errors.add("conference_type", "choose a conference type");
+                }
+                parsed
+            }
+        };
+        // `None` keeps the system; `Some(None)` asks for automatic choice.
+        let system = match edit.system.trim() {
+            "" => None,
+            "auto" => Some(None),
+            typed => match typed.parse() {
+                Ok(id) => Some(Some(SystemId(id))),
+                Err(_) => {
+                    errors.add("system", "no such system");
+                    None
+                }
+            },
+        };
         let (start_text, end_text) = (edit.start_time.trim(), edit.end_time.trim());
         if !start_text.is_empty() && parse_time(start_text).is_none() {
             errors.add("start_time", "must be a time (HH:MM)");
@@ -607,19 +668,55 @@ impl BookingService {
             }
         }
         errors.into_result().map_err(BookingError::Invalid)?;
-        let Some(title) = title else {
-            return Err(BookingError::Internal("unparsed title".into()));
+        let (Some(title), Some(conference_type)) = (title, conference_type) else {
+            return Err(BookingError::Internal("unparsed series edit".into()));
         };
-        // Every occurrence is on the meeting's system.
-        if !moves.is_empty() {
+        // The pending occurrences share a system (they move together): asking for it again (for
+        // the meeting's own when none is pending), or for nothing, keeps it.
+        let current = series
+            .iter()
+            .find(|m| m.state == MeetingState::Pending)
+            .map_or(meeting.system, |m| m.system);
+        let relocate_to = system.filter(|asked| *asked != Some(current));
+        let relocation = match relocate_to {
+            Some(asked) => {
+                let settings = self.settings().await?;
+                Some(self.choose_system(actor, asked, &settings).await?)
+            }
+            None => None,
+        };
+        // Every occurrence that stays is on the meeting's system.
+        if !moves.is_empty() && relocation.is_none() {
             self.open_to_booking(&meeting).await?;
         }
         let changed = series
             .iter()
             .filter(|m| !m.state.is_final() && m.state != MeetingState::Ending)
             .count();
+        let placer = relocation.map(|choice| {
+            let participants = participants.clone();
+            let automatic = choice.chosen.is_none();
+            let place = move |occupancy: &Occupancy, spans: &[Span]| {
+                place(
+                    occupancy,
+                    choice.chosen,
+                    &choice.candidates,
+                    spans,
+                    &participants,
+                )
+            };
+            (place, automatic)
+        });
+        let relocation =
+            placer
+                .as_ref()
+                .map(|(place, automatic)| crate::store::bookings::Relocation {
+                    place,
+                    automatic: *automatic,
+                });
         let change = crate::store::bookings::SeriesChange {
             title,
+            conference_type,
             participants,
             passcode,
             notes,
@@ -627,7 +724,12 @@ impl BookingService {
         };
         Self::changed(
             self.store
-                .change_series(meeting.conference, &change, &actor.name)
+                .change_series(
+                    meeting.conference,
+                    &change,
+                    relocation.as_ref(),
+                    &actor.name,
+                )
                 .await?,
         )?;
         self.bell.ring();
@@ -725,6 +827,7 @@ impl BookingService {
                 zone,
             )
             .await?;
+        let may_change = Self::may_change(actor, &meeting);
         Ok(ConferencePage {
             meeting: view(&meeting, zone),
             zone: conference.zone,
@@ -742,11 +845,24 @@ impl BookingService {
             dial_in,
             events: self.store.events(id).await?,
             series,
-            may_change: Self::may_change(actor, &meeting),
+            systems: if may_change {
+                self.offered_systems(actor).await?
+            } else {
+                Vec::new()
+            },
+            may_change,
             may_extend: Self::may_extend(actor, &meeting),
             extend_step_minutes: self.settings().await?.extend_step_minutes,
         })
     }
+}
+
+/// Where a booking may go: [`BookingService::choose_system`]'s answer.
+struct SystemChoice {
+    /// The system asked for; `None` for automatic choice among `candidates`.
+    chosen: Option<SystemId>,
+    candidates: Vec<SystemId>,
+    warnings: Vec<String>,
 }
 
 /// The refusal of a booking on a system whose Allow Booking is off.
@@ -838,7 +954,7 @@ pub struct MeetingEdit {
 }
 
 /// A change of a whole series, as typed. Empty times keep each occurrence's own; an empty
-/// passcode keeps it unless `remove_passcode`.
+/// passcode keeps it unless `remove_passcode`; an empty type or system keeps it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SeriesEdit {
     pub title: String,
@@ -848,6 +964,10 @@ pub struct SeriesEdit {
     pub passcode: String,
     pub remove_passcode: bool,
     pub notes: String,
+    /// `automatic_connect`, `no_connect` or `reservation`.
+    pub conference_type: String,
+    /// A system id for every pending occurrence, or `auto`.
+    pub system: String,
 }
 
 /// A booking, parsed: only valid values. `spans` holds each occurrence (the first one first).

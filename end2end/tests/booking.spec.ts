@@ -78,6 +78,8 @@ test('a scheduler books from the calendar, sees it run, extends and ends it', as
   await follow(page, confirmation.getByRole('link', { name: 'Open the conference page' }), /\/booking\/meetings\/\d+/);
   await expect(page.getByRole('heading', { name: title, exact: true })).toBeVisible();
   await expect(page.locator('[data-state]')).toHaveAttribute('data-state', 'pending');
+  // A single meeting offers the conference form beside the occurrence's.
+  await expect(page.getByText('Edit the conference', { exact: true })).toBeVisible();
 
   // The engine starts it on the lowest free placeholder and dials the participant.
   await waitForState(page, 'ongoing', 200_000);
@@ -145,6 +147,12 @@ test('a scheduler moves a whole series and cancels it', async ({ page, baseURL }
     await expect(item).toContainText('08:30 Pending');
   }
   await expect(page.locator('table.events')).toContainText('Series edited');
+  // The type is the conference's: changed once for every occurrence, on the system it keeps.
+  await expect(form.getByLabel('System', { exact: true })).toHaveValue(String(system));
+  await form.getByLabel('Type', { exact: true }).selectOption({ label: 'Reservation' });
+  await form.getByRole('button', { name: 'Save the series' }).click();
+  await expect(page.locator('dl.details')).toContainText('Reservation');
+  await expect(form.getByLabel('System', { exact: true })).toHaveValue(String(system));
 
   // Refusals say why: a bad end beside its field, a clash with the next day's occurrence (the
   // same participant) in the page's message. No reload: the page as the series' save redrew it,

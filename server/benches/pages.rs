@@ -664,7 +664,7 @@ async fn seed(db: &str, key: &str, options: &Options) -> Seeded {
             participants,
             occurrences: occurrences.clone(),
         };
-        let place = move |_: &domain::booking::rules::Occupancy| Ok(system);
+        let place = move |_: &domain::booking::rules::Occupancy, _: &[Span]| Ok(system);
         let (_, ids) = store
             .insert_conference(&new, &place)
             .await

@@ -400,6 +400,8 @@ async fn a_series_is_edited_and_cancelled_as_a_whole() {
             ("participants", who.to_string()),
             ("passcode", String::new()),
             ("notes", "moved".to_string()),
+            ("conference_type", String::new()),
+            ("system", String::new()),
         ]
     };
     let call = |cookie: String, form: Vec<(&'static str, String)>| {
@@ -750,6 +752,8 @@ async fn edits_and_extensions_keep_the_booking_rules() {
         ("participants", "desk@example.com".to_string()),
         ("passcode", String::new()),
         ("notes", String::new()),
+        ("conference_type", String::new()),
+        ("system", String::new()),
     ];
     let (status, body) = call("/api/bookings/edit-series", &series).await;
     refused(status, &body, "system", "does not allow booking");
@@ -1091,4 +1095,231 @@ async fn the_conference_list_filters_by_state_dates_system_owner_and_title() {
     assert!(!html.contains("Only the first 500"));
     let html = portal.page(&sam, "/booking/conferences?tz=UTC").await;
     assert!(html.contains("Only the first 500 conferences are listed"));
+}
+
+/// A second simulated CMS added as a system by `admin`, with `placeholders` spaces from 2001;
+/// the simulator (keep it running) and the system's id.
+async fn second_system(
+    portal: &Portal,
+    admin: &str,
+    placeholders: &str,
+) -> (cms_sim::Cluster, String) {
+    let sim = cms_sim::Cluster::start(cms_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let address = sim.base_urls()[0]
+        .trim_start_matches("https://")
+        .to_string();
+    portal
+        .json_ok(
+            admin,
+            "/api/systems/add",
+            &[
+                ("address", address.as_str()),
+                ("username", "admin"),
+                ("password", "admin"),
+                ("tls", "insecure"),
+            ],
+        )
+        .await;
+    let list = portal.json_ok(admin, "/api/systems/list", &[]).await;
+    let id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .find(|id| *id != portal.system())
+        .expect("the second system")
+        .to_string();
+    let extended = [
+        ("id", id.as_str()),
+        ("domain", "example.com"),
+        ("base", "2001"),
+        ("quantity", placeholders),
+    ];
+    portal
+        .json_ok(admin, "/api/systems/extended", &extended)
+        .await;
+    support::wait_for("the second system's placeholders", async || {
+        portal
+            .json_ok(admin, "/api/systems/provisioning", &[("id", id.as_str())])
+            .await["state"]
+            == "Complete"
+    })
+    .await;
+    (sim, id)
+}
+
+#[tokio::test]
+async fn the_conference_form_changes_the_type_and_moves_it_to_another_system_within_the_rules() {
+    let portal = portal(2).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let (_sim, other) = second_system(&portal, &root, "1").await;
+    let date = tomorrow();
+    let core = portal.system().to_string();
+    let booked = portal
+        .json_ok(
+            &sam,
+            "/api/bookings/create",
+            &form("Review", &date, "10:00", "60", &core, "desk@example.com"),
+        )
+        .await;
+    let id = booked["meeting"].to_string();
+    let edit = |title: &str, conference_type: &str, system: &str| {
+        vec![
+            ("id", id.clone()),
+            ("title", title.to_string()),
+            ("start_time", String::new()),
+            ("end_time", String::new()),
+            ("conference_type", conference_type.to_string()),
+            ("system", system.to_string()),
+            ("participants", "desk@example.com".to_string()),
+            ("passcode", String::new()),
+            ("notes", String::new()),
+        ]
+    };
+    let call = async |cookie: &str, form: Vec<(&str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        portal
+            .json(cookie, "/api/bookings/edit-series", &form)
+            .await
+    };
+    let refused = |status: StatusCode, body: &Value, field: &str, words: &str| {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let fields = body["Invalid"].as_array().expect("field errors");
+        assert!(
+            fields
+                .iter()
+                .any(|e| e["field"] == field && e["message"].as_str().unwrap().contains(words)),
+            "{field}: {words}: {body}"
+        );
+    };
+    let shown = async || {
+        let page = conference(&portal, &sam, &id).await;
+        let m = &page["meeting"];
+        format!("{} {} {}", m["title"], m["conference_type"], m["system"])
+    };
+
+    // A single meeting's conference form: a new type, the system kept.
+    let (status, body) = call(&sam, edit("Review", "no_connect", &core)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = call(&sam, edit("Review", "party", "")).await;
+    refused(status, &body, "conference_type", "choose");
+    assert_eq!(shown().await, format!("\"Review\" \"NoConnect\" {core}"));
+
+    // The other system's one placeholder is taken at 10:30: refused on the system field, in the
+    // saving transaction, and nothing of the edit is saved (not even the title).
+    let blocker = portal
+        .json_ok(
+            &root,
+            "/api/bookings/create",
+            &form("Blocker", &date, "10:30", "30", &other, "room@example.com"),
+        )
+        .await["meeting"]
+        .to_string();
+    let (status, body) = call(&sam, edit("Moved", "automatic_connect", &other)).await;
+    refused(status, &body, "system", "already runs 1 meeting(s)");
+    assert_eq!(shown().await, format!("\"Review\" \"NoConnect\" {core}"));
+    portal
+        .json_ok(&root, "/api/bookings/cancel", &[("id", blocker.as_str())])
+        .await;
+
+    // Room now: every pending occurrence moves, the history says where.
+    let (status, body) = call(&sam, edit("Moved", "automatic_connect", &other)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, 1);
+    assert_eq!(
+        shown().await,
+        format!("\"Moved\" \"AutomaticConnect\" {other}")
+    );
+    let page = conference(&portal, &sam, &id).await;
+    let last = page["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "Series edited");
+    assert!(
+        last["outcome"]
+            .as_str()
+            .unwrap()
+            .ends_with(page["meeting"]["system_name"].as_str().unwrap()),
+        "{last}"
+    );
+
+    // Back to the first system: closed to booking, then not open to sam (its Permissions).
+    allow_booking(&portal, &root, false).await;
+    let (status, body) = call(&sam, edit("Moved", "automatic_connect", &core)).await;
+    refused(status, &body, "system", "does not allow booking");
+    allow_booking(&portal, &root, true).await;
+    portal
+        .json_ok(
+            &root,
+            "/api/systems/access/save",
+            &[
+                ("id", core.as_str()),
+                ("booking", "listed"),
+                ("editing", "everyone"),
+            ],
+        )
+        .await;
+    let (status, body) = call(&sam, edit("Moved", "automatic_connect", &core)).await;
+    refused(status, &body, "system", "may not book");
+    assert_eq!(
+        shown().await,
+        format!("\"Moved\" \"AutomaticConnect\" {other}")
+    );
+    // The help desk changes nothing.
+    let (status, _) = call(&portal.login("hana").await, edit("Mine", "", "")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_running_meeting_keeps_its_type_and_its_system() {
+    let portal = portal(2).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let (_sim, other) = second_system(&portal, &root, "1").await;
+    let id = book_now(&portal, &sam, "Running", "desk@example.com").await;
+    wait_for_state(&portal, &sam, &id, "Ongoing").await;
+    fn edit<'a>(id: &'a str, conference_type: &'a str, system: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("id", id),
+            ("title", "Running late"),
+            ("start_time", ""),
+            ("end_time", ""),
+            ("conference_type", conference_type),
+            ("system", system),
+            ("participants", "desk@example.com"),
+            ("passcode", ""),
+            ("notes", ""),
+        ]
+    }
+    let (status, body) = portal
+        .json(
+            &sam,
+            "/api/bookings/edit-series",
+            &edit(&id, "no_connect", ""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["Invalid"][0]["field"], "conference_type", "{body}");
+    assert!(body.to_string().contains("once it has ended"), "{body}");
+    let (status, body) = portal
+        .json(&sam, "/api/bookings/edit-series", &edit(&id, "", &other))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["Invalid"][0]["field"], "system", "{body}");
+    // Its own type and system (what the form sends back unchanged) keep it: the title changes.
+    let (status, body) = portal
+        .json(
+            &sam,
+            "/api/bookings/edit-series",
+            &edit(&id, "automatic_connect", &portal.system().to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = conference(&portal, &sam, &id).await;
+    assert_eq!(page["meeting"]["title"], "Running late");
+    assert_eq!(page["meeting"]["system"], portal.system());
+    portal
+        .json_ok(&sam, "/api/bookings/end", &[("id", id.as_str())])
+        .await;
 }

@@ -12,9 +12,17 @@ use crate::system::SystemId;
 use crate::{FieldErrors, UserId};
 use time::OffsetDateTime;
 
-/// Decides, on what is booked at the moment of saving, which system takes the booking (or why
-/// none may). Called inside the saving transaction.
-pub type Placer<'a> = dyn Fn(&Occupancy) -> Result<SystemId, FieldErrors> + Send + Sync + 'a;
+/// Decides, on what is booked at the moment of saving, which system takes the spans given (or
+/// why none may). Called inside the saving transaction, with the spans it read there.
+pub type Placer<'a> =
+    dyn Fn(&Occupancy, &[Span]) -> Result<SystemId, FieldErrors> + Send + Sync + 'a;
+
+/// A series' pending occurrences moving to the system `place` chooses, `automatic` when it
+/// chooses among every system with room (the conference remembers how its system was chosen).
+pub struct Relocation<'a> {
+    pub place: &'a Placer<'a>,
+    pub automatic: bool,
+}
 
 /// A booking to save: the conference and the span of each occurrence.
 #[derive(Debug, Clone)]
@@ -137,11 +145,13 @@ pub struct Step {
     pub event: Option<NewEvent>,
 }
 
-/// A change of a whole series: what its conference shares (participants, passcode, notes) and
-/// each remaining occurrence's title, plus new times for the pending ones in `moves`.
+/// A change of a whole series: what its conference shares (type, participants, passcode, notes)
+/// and each remaining occurrence's title, plus new times for the pending ones in `moves`.
 #[derive(Debug, Clone)]
 pub struct SeriesChange {
     pub title: Title,
+    /// Refused while an occurrence runs if it differs from the stored one.
+    pub conference_type: ConferenceType,
     pub participants: Vec<SipUri>,
     /// `None` keeps the passcode; `Some(None)` removes it.
     pub passcode: Option<Option<Passcode>>,
@@ -190,12 +200,14 @@ pub trait BookingStore: Send + Sync {
     ) -> Result<Changed, StoreError>;
 
     /// Changes a series in one transaction: the conference's shared fields, the title of every
-    /// occurrence not over yet (running ones are re-dressed), and the moves, checking capacity
-    /// and participants against everything else booked. All or nothing.
+    /// occurrence not over yet (running ones are re-dressed), the moves, and with `relocation`
+    /// the system of every pending occurrence, checking capacity and participants against
+    /// everything else booked. All or nothing.
     async fn change_series(
         &self,
         conference: ConferenceId,
         change: &SeriesChange,
+        relocation: Option<&Relocation<'_>>,
         by: &str,
     ) -> Result<Changed, StoreError>;
 

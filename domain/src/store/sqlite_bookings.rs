@@ -3,7 +3,7 @@
 
 use super::bookings::{
     BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference, Placer,
-    SeriesChange, Step,
+    Relocation, SeriesChange, Step,
 };
 use super::sqlite::db_err;
 use super::{SqliteStore, StoreError};
@@ -306,7 +306,7 @@ impl BookingStore for SqliteStore {
         };
         let mut tx = self.immediate().await?;
         let occupancy = occupancy(&mut tx, from, to, &[]).await?;
-        let system = match place(&occupancy) {
+        let system = match place(&occupancy, &new.occurrences) {
             Ok(system) => system,
             Err(errors) => return Ok(Err(errors)),
         };
@@ -454,9 +454,21 @@ impl BookingStore for SqliteStore {
         &self,
         conference: ConferenceId,
         change: &SeriesChange,
+        relocation: Option<&Relocation<'_>>,
         by: &str,
     ) -> Result<Changed, StoreError> {
         let mut tx = self.immediate().await?;
+        let kind: Option<String> =
+            sqlx::query_scalar("SELECT conference_type FROM conferences WHERE id = ?")
+                .bind(conference.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        let Some(kind) = kind else {
+            return Ok(Changed::NotFound);
+        };
+        let stored_type =
+            ConferenceType::parse(&kind).ok_or_else(|| corrupt("conference type", &kind))?;
         let rows = sqlx::query(
             "SELECT id, state, system_id, start_ms, end_ms FROM meetings WHERE conference_id = ?",
         )
@@ -495,6 +507,37 @@ impl BookingStore for SqliteStore {
         {
             return Ok(Changed::NotFound);
         }
+        // The type is the conference's, and a running occurrence was started by it (dialled out
+        // or not, a call or only capacity held): changing it under the meeting would leave the
+        // engine ending something other than what it started.
+        if change.conference_type != stored_type
+            && let Some(live) = remaining.iter().find(|r| r.1.is_live())
+        {
+            return Ok(Changed::Refused(FieldErrors::single(
+                "conference_type",
+                format!(
+                    "cannot change while the occurrence of {} runs (as {}): change it once it has ended",
+                    crate::zone::format_utc(live.3.start()),
+                    stored_type.label()
+                ),
+            )));
+        }
+        // Only pending occurrences move to another system: a running one keeps its call.
+        let relocating: Vec<MeetingId> = match relocation {
+            Some(_) => remaining
+                .iter()
+                .filter(|r| r.1 == MeetingState::Pending)
+                .map(|r| r.0)
+                .collect(),
+            None => Vec::new(),
+        };
+        if relocation.is_some() && relocating.is_empty() {
+            return Ok(Changed::Refused(FieldErrors::single(
+                "system",
+                "only meetings that have not started move to another system, and none is left",
+            )));
+        }
+        let mut new_system = None;
         if let (Some(from), Some(to)) = (
             remaining.iter().map(|r| r.3.start()).min(),
             remaining.iter().map(|r| r.3.end()).max(),
@@ -503,25 +546,42 @@ impl BookingStore for SqliteStore {
                 .iter()
                 .filter_map(|r| r.try_get("id").ok().map(MeetingId))
                 .collect();
-            let moved: Vec<MeetingId> = change.moves.iter().map(|(m, _)| *m).collect();
-            let occupancy = occupancy(&mut tx, from, to, &moved).await?;
-            let mut systems: Vec<SystemId> = remaining.iter().map(|r| r.2).collect();
-            systems.dedup();
-            for system in systems {
-                let spans: Vec<Span> = change
-                    .moves
+            // What the change books anew is left out of what is booked: the moved occurrences,
+            // and every pending one when they change system.
+            let mut leave_out: Vec<MeetingId> = change.moves.iter().map(|(m, _)| *m).collect();
+            leave_out.extend(&relocating);
+            let occupancy = occupancy(&mut tx, from, to, &leave_out).await?;
+            if let Some(relocation) = relocation {
+                // The new system takes every pending occurrence: the same placer (capacity,
+                // participants) as a new booking's. The running ones stay where they are.
+                let spans: Vec<Span> = remaining
                     .iter()
-                    .filter(|(m, _)| remaining.iter().any(|r| r.0 == *m && r.2 == system))
-                    .map(|(_, s)| *s)
+                    .filter(|r| relocating.contains(&r.0))
+                    .map(|r| r.3)
                     .collect();
-                if let Some(at) = occupancy.first_over_capacity(system, &spans) {
-                    return Ok(Changed::Refused(FieldErrors::single(
-                        "start_time",
-                        format!(
-                            "the system has no free placeholder at {}",
-                            crate::zone::format_utc(spans[at].start())
-                        ),
-                    )));
+                match (relocation.place)(&occupancy, &spans) {
+                    Ok(system) => new_system = Some(system),
+                    Err(errors) => return Ok(Changed::Refused(errors)),
+                }
+            } else {
+                let mut systems: Vec<SystemId> = remaining.iter().map(|r| r.2).collect();
+                systems.dedup();
+                for system in systems {
+                    let spans: Vec<Span> = change
+                        .moves
+                        .iter()
+                        .filter(|(m, _)| remaining.iter().any(|r| r.0 == *m && r.2 == system))
+                        .map(|(_, s)| *s)
+                        .collect();
+                    if let Some(at) = occupancy.first_over_capacity(system, &spans) {
+                        return Ok(Changed::Refused(FieldErrors::single(
+                            "start_time",
+                            format!(
+                                "the system has no free placeholder at {}",
+                                crate::zone::format_utc(spans[at].start())
+                            ),
+                        )));
+                    }
                 }
             }
             // The series' own occurrences never clash with its participants.
@@ -541,8 +601,9 @@ impl BookingStore for SqliteStore {
                 )));
             }
         }
-        sqlx::query("UPDATE conferences SET notes = ? WHERE id = ?")
+        sqlx::query("UPDATE conferences SET notes = ?, conference_type = ? WHERE id = ?")
             .bind(&change.notes)
+            .bind(change.conference_type.as_str())
             .bind(conference.0)
             .execute(&mut *tx)
             .await
@@ -571,7 +632,38 @@ impl BookingStore for SqliteStore {
             .await
             .map_err(db_err)?;
         }
+        let moved_to = match (relocation, new_system) {
+            (Some(relocation), Some(system)) => {
+                sqlx::query("UPDATE conferences SET auto_system = ? WHERE id = ?")
+                    .bind(relocation.automatic)
+                    .bind(conference.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                let name: String = sqlx::query_scalar(concat!(
+                    "SELECT ",
+                    system_name!(),
+                    " FROM systems s WHERE s.id = ?"
+                ))
+                .bind(system.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                Some((system, name))
+            }
+            _ => None,
+        };
         for (id, state, _, span) in &remaining {
+            if let Some((system, _)) = &moved_to
+                && relocating.contains(id)
+            {
+                sqlx::query("UPDATE meetings SET system_id = ? WHERE id = ?")
+                    .bind(system.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
             // A running meeting takes its new title (and passcode) at its next dress.
             sqlx::query(
                 "UPDATE meetings SET title = ?, start_ms = ?, end_ms = ?, \
@@ -588,8 +680,12 @@ impl BookingStore for SqliteStore {
             let outcome = if state.is_live() {
                 "title and shared settings".to_string()
             } else {
+                let on = match &moved_to {
+                    Some((_, name)) => format!(" on {name}"),
+                    None => String::new(),
+                };
                 format!(
-                    "{} – {}",
+                    "{} – {}{on}",
                     crate::zone::format_utc(span.start()),
                     crate::zone::format_utc(span.end())
                 )

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
-use domain::booking::{ConferencePage, LiveParticipants, MeetingState};
+use domain::booking::{ConferencePage, ConferenceType, LiveParticipants, MeetingState};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -97,8 +97,9 @@ pub async fn participant_states(id: i64) -> Result<LiveParticipants, AppError> {
         .map_err(super::booking_error)
 }
 
-/// Edits the whole series: the title of every occurrence not over, the shared participants,
-/// passcode and notes, and (when given) the times of the pending ones ahead.
+/// Edits the conference, every occurrence of its series: the title of every occurrence not
+/// over, the shared type, participants, passcode and notes, (when given) the times of the
+/// pending ones ahead, and (when another is chosen) the system of the pending ones.
 #[allow(clippy::too_many_arguments)]
 #[server(endpoint = "bookings/edit-series")]
 pub async fn edit_series(
@@ -106,6 +107,8 @@ pub async fn edit_series(
     title: String,
     start_time: String,
     end_time: String,
+    conference_type: String,
+    system: String,
     participants: String,
     passcode: String,
     remove_passcode: Option<String>,
@@ -120,6 +123,8 @@ pub async fn edit_series(
         passcode,
         remove_passcode: remove_passcode.is_some(),
         notes,
+        conference_type,
+        system,
     };
     let changed = crate::auth::context()?
         .bookings
@@ -332,6 +337,8 @@ fn Details(
                 }).collect_view()}
             </tbody>
         </table>
+        // A single meeting's conference form is the series form of a series of one.
+        {(page.series.len() == 1 && page.may_change && (pending || live)).then(|| view! { <SeriesForm page=page.clone() edit_series /> })}
         {(page.series.len() > 1).then(|| {
             let pending_ahead = page.series.iter().filter(|s| s.state == MeetingState::Pending).count();
             view! {
@@ -406,20 +413,33 @@ fn OccurrenceForm(page: ConferencePage, edit: ServerAction<EditConference>) -> i
     }
 }
 
-/// The fields the series form shows (a system closed to booking is said in its form message).
+/// The fields the series form shows.
 const SERIES_FIELDS: &[&str] = &[
     "title",
     "start_time",
     "end_time",
+    "conference_type",
+    "system",
     "participants",
     "passcode",
     "notes",
 ];
 
-/// Edit the series: what every occurrence shares, and new times for those still ahead.
+/// Edit the conference (every occurrence of a series): what they share, new times for those
+/// still ahead, and the system of those not started.
 #[component]
 fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> impl IntoView {
     let m = page.meeting;
+    let (name, saved) = if page.series.len() > 1 {
+        ("Edit the series", "The series is saved.")
+    } else {
+        ("Edit the conference", "The conference is saved.")
+    };
+    let current_system = page
+        .series
+        .iter()
+        .find(|s| s.state == MeetingState::Pending)
+        .map_or(m.system, |s| s.system);
     let result = edit_series.value();
     let error = action_error(edit_series);
     let invalid =
@@ -432,9 +452,9 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
     };
     view! {
         <details class="card" open=move || result.get().is_some()>
-            <summary>"Edit the series"</summary>
+            <summary>{name}</summary>
             <FormMessage error=error fields=SERIES_FIELDS />
-            <ActionForm action=edit_series attr:class="form grid" attr:aria-label="Edit the series">
+            <ActionForm action=edit_series attr:class="form grid" attr:aria-label=name>
                 <input type="hidden" name="id" value=m.id.0 />
                 {row("series-title", "title", "Title", view! {
                     <input id="series-title" name="title" value=m.title.clone() required aria-invalid=move || invalid("title") />
@@ -446,6 +466,18 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
                     <input id="series-end" name="end_time" type="time" aria-describedby="series-times" aria-invalid=move || invalid("end_time") />
                 }.into_any())}
                 <p id="series-times" class="note">{format!("Empty: each occurrence keeps its times. Given: every occurrence not started yet moves to them on its own date ({}).", page.zone)}</p>
+                {row("series-type", "conference_type", "Type", view! {
+                    <select id="series-type" name="conference_type" aria-invalid=move || invalid("conference_type")>
+                        {ConferenceType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=*t == m.conference_type>{t.label()}</option> }).collect_view()}
+                    </select>
+                }.into_any())}
+                {row("series-system", "system", "System", view! {
+                    <select id="series-system" name="system" aria-describedby="series-system-note" aria-invalid=move || invalid("system")>
+                        {page.systems.iter().map(|(id, name)| view! { <option value=id.0 selected=*id == current_system>{name.clone()}</option> }).collect_view()}
+                        <option value="auto">"Automatic (first with a free placeholder)"</option>
+                    </select>
+                }.into_any())}
+                <p id="series-system-note" class="note">"Another system takes every occurrence not started yet; a running one stays where it is."</p>
                 {row("series-participants", "participants", "Participants", view! {
                     <textarea id="series-participants" name="participants" rows="3" aria-invalid=move || invalid("participants")>{page.participants.join("\n")}</textarea>
                 }.into_any())}
@@ -460,7 +492,7 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
                 }.into_any())}
                 <div class="actions"><button type="submit">"Save the series"</button></div>
             </ActionForm>
-            {move || matches!(result.get(), Some(Ok(_))).then(|| view! { <p role="status">"The series is saved."</p> })}
+            {move || matches!(result.get(), Some(Ok(_))).then(|| view! { <p role="status">{saved}</p> })}
         </details>
     }
 }

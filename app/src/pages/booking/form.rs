@@ -45,17 +45,16 @@ pub async fn booking_defaults(date: String, tz: String) -> Result<FormDefaults, 
                 .date(),
         ),
     };
-    let context = crate::auth::context()?;
-    let bookings = context.bookings;
+    let bookings = crate::auth::context()?.bookings;
     let settings = bookings.settings().await.map_err(super::booking_error)?;
     // Only the systems the user may book on (their Permissions tab).
-    let access = context
-        .access
-        .rules()
+    let systems = bookings
+        .offered_systems(&super::actor(&user))
         .await
-        .map_err(|e| AppError::internal("system permissions", e))?;
-    let mut systems = super::system_names().await?;
-    systems.retain(|(id, _)| access.may_book(domain::system::SystemId(*id), user.id, user.role));
+        .map_err(super::booking_error)?
+        .into_iter()
+        .map(|(id, name)| (id.0, name))
+        .collect();
     Ok(FormDefaults {
         date: date.clone(),
         title: bookings
