@@ -6,16 +6,24 @@
 
 use super::{OwnerOptions, SystemOptions, ZoneOptions, query_value};
 use crate::error::AppError;
-use domain::booking::MeetingView;
 use domain::booking::calendar::CalendarView;
 use domain::booking::recurrence::parse_iso_date;
+use domain::booking::{MeetingId, MeetingState, MeetingView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// Meetings listed in a month's day before "+N more".
-const MONTH_DAY_MEETINGS: usize = 3;
+/// Meetings drawn in a day before "+N more": a busy day stays readable, and the page small
+/// and quick however many bookings there are (the day view, or the conference list, has them all).
+fn drawn_per_day(view: CalendarView) -> usize {
+    match view {
+        CalendarView::Month => 3,
+        CalendarView::Week => 12,
+        CalendarView::Day => 40,
+    }
+}
 
 /// The single-key shortcuts, as the hint on the page lists them. Each clicks the link marked
 /// `data-shortcut` with its key, so a key does exactly what its link does.
@@ -36,6 +44,29 @@ fn view_key(view: CalendarView) -> &'static str {
     }
 }
 
+/// A meeting as the calendar draws it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarBlock {
+    pub id: MeetingId,
+    pub title: String,
+    /// `YYYY-MM-DDTHH:MM` in the calendar's zone.
+    pub local_start: String,
+    pub local_end: String,
+    pub state: MeetingState,
+}
+
+impl From<MeetingView> for CalendarBlock {
+    fn from(m: MeetingView) -> Self {
+        CalendarBlock {
+            id: m.id,
+            title: m.title,
+            local_start: m.local_start,
+            local_end: m.local_end,
+            state: m.state,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Calendar {
     pub view: CalendarView,
@@ -52,7 +83,11 @@ pub struct Calendar {
     pub system: Option<i64>,
     pub mine: bool,
     pub owner: Option<i64>,
-    pub meetings: Vec<MeetingView>,
+    /// The meetings drawn: each day's first [`drawn_per_day`] by start (a meeting over several
+    /// days may be drawn on one and counted among another's hidden ones).
+    pub meetings: Vec<CalendarBlock>,
+    /// How many meetings of a day are not drawn, for the days that have any.
+    pub hidden: BTreeMap<String, usize>,
     pub systems: Vec<(i64, String)>,
     /// Who owns bookings: the owner filter's choices.
     pub owners: Vec<(i64, String)>,
@@ -84,7 +119,7 @@ impl Calendar {
         format!("/booking/new?date={day}{time}&tz={}", query_value(&self.tz))
     }
 
-    fn meeting_href(&self, meeting: &MeetingView) -> String {
+    fn meeting_href(&self, meeting: &CalendarBlock) -> String {
         format!(
             "/booking/meetings/{}?tz={}",
             meeting.id.0,
@@ -135,10 +170,16 @@ pub async fn booking_calendar(
         .list(&filter, &zone)
         .await
         .map_err(super::booking_error)?;
+    let days: Vec<String> = span.days.iter().map(|d| iso_date(*d)).collect();
+    let (meetings, hidden) = drawn(
+        meetings.into_iter().map(CalendarBlock::from).collect(),
+        &days,
+        drawn_per_day(view),
+    );
     Ok(Calendar {
         view,
         date: iso_date(anchor),
-        days: span.days.iter().map(|d| iso_date(*d)).collect(),
+        days,
         today: iso_date(today),
         previous: iso_date(span.previous),
         next: iso_date(span.next),
@@ -148,10 +189,40 @@ pub async fn booking_calendar(
         // "Only mine" is its own filter: the chooser keeps showing "Anyone".
         owner: if mine { None } else { owner.map(|o| o.0) },
         meetings,
+        hidden,
         systems: super::system_names().await?,
         owners: super::owner_names().await?,
         can_book: user.role.can(domain::Permission::Book),
     })
+}
+
+/// Each day's first `per_day` meetings (`blocks` come by start), and how many each day leaves out.
+#[cfg(feature = "ssr")]
+fn drawn(
+    blocks: Vec<CalendarBlock>,
+    days: &[String],
+    per_day: usize,
+) -> (Vec<CalendarBlock>, BTreeMap<String, usize>) {
+    let mut keep = vec![false; blocks.len()];
+    let mut hidden = BTreeMap::new();
+    for day in days {
+        let mut touching = 0;
+        for (n, block) in blocks.iter().enumerate() {
+            if placement(block, day).is_some() {
+                keep[n] |= touching < per_day;
+                touching += 1;
+            }
+        }
+        if touching > per_day {
+            hidden.insert(day.clone(), touching - per_day);
+        }
+    }
+    let drawn = blocks
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(block, keep)| keep.then_some(block))
+        .collect();
+    (drawn, hidden)
 }
 
 #[component]
@@ -354,7 +425,7 @@ fn minutes(local: &str) -> u32 {
 }
 
 /// Where a meeting sits in a day's column: top and height in % of the day, if it touches it.
-fn placement(meeting: &MeetingView, day: &str) -> Option<(f64, f64)> {
+fn placement(meeting: &CalendarBlock, day: &str) -> Option<(f64, f64)> {
     let (start_day, end_day) = (meeting.local_start.get(..10)?, meeting.local_end.get(..10)?);
     if start_day > day
         || end_day < day
@@ -381,7 +452,7 @@ fn clock(local: &str) -> &str {
     local.get(11..).unwrap_or_default()
 }
 
-fn label(meeting: &MeetingView) -> String {
+fn label(meeting: &CalendarBlock) -> String {
     format!(
         "{} {}–{} {}",
         meeting.title,
@@ -404,6 +475,7 @@ fn hours_grid(calendar: &Calendar) -> impl IntoView + use<> {
                 .meetings
                 .iter()
                 .filter_map(|m| placement(m, day).map(|p| (m, p)))
+                .take(drawn_per_day(calendar.view))
                 .map(|(m, (top, height))| {
                     let label = label(m);
                     view! {
@@ -439,10 +511,23 @@ fn hours_grid(calendar: &Calendar) -> impl IntoView + use<> {
                     .unwrap_or_else(|| day.clone()),
                 _ => day.clone(),
             };
+            // The rest of a busy day: its day view from the week, the conference list from the day.
+            let more = calendar.hidden.get(day).map(|more| {
+                let href = match calendar.view {
+                    CalendarView::Day => format!(
+                        "/booking/conferences?from={day}&to={day}&tz={}",
+                        query_value(&calendar.tz)
+                    ),
+                    _ => calendar.href(CalendarView::Day, day),
+                };
+                view! {
+                    " "<a class="more" href=href aria-label=format!("{more} more on {day}")>{format!("+{more} more")}</a>
+                }
+            });
             view! {
                 <div class="day" class:today=is_today role="gridcell"
                     aria-current=is_today.then_some("date") data-day=day.clone()>
-                    <div class="day-head">{head}{is_today.then_some(" (today)")}</div>
+                    <div class="day-head">{head}{is_today.then_some(" (today)")}{more}</div>
                     <div class="day-body">{slots}{blocks}</div>
                 </div>
             }
@@ -475,15 +560,12 @@ fn month_grid(calendar: &Calendar) -> impl IntoView + use<> {
                 .enumerate()
                 .map(|(column, day)| {
                     let is_today = *day == calendar.today;
-                    let meetings: Vec<&MeetingView> = calendar
+                    let more = calendar.hidden.get(day).copied().unwrap_or(0);
+                    let listed = calendar
                         .meetings
                         .iter()
                         .filter(|m| placement(m, day).is_some())
-                        .collect();
-                    let more = meetings.len().saturating_sub(MONTH_DAY_MEETINGS);
-                    let listed = meetings
-                        .iter()
-                        .take(MONTH_DAY_MEETINGS)
+                        .take(drawn_per_day(CalendarView::Month))
                         .map(|m| {
                             let label = label(m);
                             // A meeting carried over from the day before shows where it ends.
@@ -536,5 +618,37 @@ fn month_grid(calendar: &Calendar) -> impl IntoView + use<> {
             <div class="month-week" role="row">{names.into_iter().collect_view()}</div>
             {weeks}
         </div>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn block(id: i64, start: &str, end: &str) -> CalendarBlock {
+        CalendarBlock {
+            id: MeetingId(id),
+            title: format!("Meeting {id}"),
+            local_start: start.into(),
+            local_end: end.into(),
+            state: MeetingState::Pending,
+        }
+    }
+
+    #[test]
+    fn each_day_draws_its_first_meetings_and_counts_the_rest() {
+        let days = ["2026-12-07".to_string(), "2026-12-08".to_string()];
+        let blocks = vec![
+            // Over midnight: drawn on the 7th, the first of the 8th too.
+            block(1, "2026-12-07T23:00", "2026-12-08T01:00"),
+            block(2, "2026-12-08T09:00", "2026-12-08T10:00"),
+            block(3, "2026-12-08T11:00", "2026-12-08T12:00"),
+            block(4, "2026-12-08T13:00", "2026-12-08T14:00"),
+        ];
+        let (drawn, hidden) = drawn(blocks, &days, 2);
+        let ids: Vec<i64> = drawn.iter().map(|b| b.id.0).collect();
+        assert_eq!(ids, [1, 2]);
+        assert_eq!(hidden.get("2026-12-07"), None);
+        assert_eq!(hidden.get("2026-12-08"), Some(&2));
     }
 }
