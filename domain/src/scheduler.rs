@@ -742,6 +742,7 @@ impl Inner {
                         state: Some(MeetingState::Starting),
                         placeholder: Some(Some((*index, co_space.clone()))),
                         attempts: Some(0),
+                        booked_as: Some((system, meeting.span)),
                         event: Some(NewEvent::engine(
                             "Start",
                             format!(
@@ -763,7 +764,7 @@ impl Inner {
                     placeholder: Some(slot),
                     ..meeting
                 }),
-                Ok(false) => {} // cancelled meanwhile
+                Ok(false) => {} // cancelled or moved meanwhile: the next round sees it as it is
                 Err(StoreError::Conflict { .. }) => {}
                 Err(e) => {
                     tracing::error!(meeting = meeting.id.0, error = %e, "scheduler: claiming")

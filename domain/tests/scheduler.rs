@@ -1104,3 +1104,46 @@ async fn an_end_is_due_at_its_time_even_while_an_extension_waits_to_be_retried()
         Some(end)
     );
 }
+
+#[tokio::test]
+async fn a_claim_does_not_start_a_meeting_moved_since_it_was_read() {
+    let f = fixture(1, 2).await;
+    let id = book(
+        &f,
+        booking(
+            "Moved",
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+            &[],
+        ),
+    )
+    .await;
+    let read = meeting(&f, id).await;
+    let placeholder = f.store.placeholders(f.system).await.unwrap()[0].clone();
+    let claim = |span: Span| Step {
+        state: Some(MeetingState::Starting),
+        placeholder: Some(Some(placeholder.clone())),
+        booked_as: Some((f.system, span)),
+        ..Step::default()
+    };
+    // A user moved it by ten minutes after the engine read it.
+    let moved = Span::new(
+        read.span.start() + time::Duration::minutes(10),
+        read.span.end() + time::Duration::minutes(10),
+    )
+    .unwrap();
+    let outcome = f
+        .store
+        .record_steps(&[(id, MeetingState::Pending, claim(moved))])
+        .await
+        .unwrap();
+    assert!(matches!(outcome[..], [Ok(false)]), "{outcome:?}");
+    assert_eq!(meeting(&f, id).await.state, MeetingState::Pending);
+    let outcome = f
+        .store
+        .record_steps(&[(id, MeetingState::Pending, claim(read.span))])
+        .await
+        .unwrap();
+    assert!(matches!(outcome[..], [Ok(true)]), "{outcome:?}");
+    assert_eq!(meeting(&f, id).await.state, MeetingState::Starting);
+}

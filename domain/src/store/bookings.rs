@@ -143,6 +143,9 @@ pub struct Step {
     /// Raises a Meeting Failed ticket with this message (and links it to the meeting).
     pub ticket: Option<String>,
     pub event: Option<NewEvent>,
+    /// Applies only while the meeting is still booked on this system for this span: a claim must
+    /// not start a meeting that a user moved (to another time or system) since it was read.
+    pub booked_as: Option<(SystemId, Span)>,
 }
 
 /// A change of a whole series: what its conference shares (type, participants, passcode, notes)

@@ -1002,8 +1002,13 @@ async fn apply_step(
     }
     if !sets.is_empty() {
         let sql = format!(
-            "UPDATE meetings SET {} WHERE id = ? AND state = ?",
-            sets.join(", ")
+            "UPDATE meetings SET {} WHERE id = ? AND state = ?{}",
+            sets.join(", "),
+            if step.booked_as.is_some() {
+                " AND system_id = ? AND start_ms = ? AND end_ms = ?"
+            } else {
+                ""
+            }
         );
         let mut query = sqlx::query(&sql);
         if let Some(state) = step.state {
@@ -1034,12 +1039,14 @@ async fn apply_step(
         if let Some(failure) = &step.failure {
             query = query.bind(failure.clone());
         }
-        let done = match query
-            .bind(id.0)
-            .bind(expected.as_str())
-            .execute(&mut **tx)
-            .await
-        {
+        query = query.bind(id.0).bind(expected.as_str());
+        if let Some((system, span)) = &step.booked_as {
+            query = query
+                .bind(system.0)
+                .bind(ms(span.start()))
+                .bind(ms(span.end()));
+        }
+        let done = match query.execute(&mut **tx).await {
             Ok(done) => done,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 return Err(StoreError::Conflict {
