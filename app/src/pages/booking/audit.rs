@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 /// Entries on a page.
+#[cfg(feature = "ssr")]
 const PAGE_SIZE: u32 = 50;
 
 /// One page of the audit: `user` a user name (empty: anyone), `from` and `to` dates in the
