@@ -374,6 +374,17 @@ pub struct MeetingView {
     pub failure: Option<String>,
 }
 
+/// A meeting as the calendar draws it, its times in the viewer's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarBlock {
+    pub id: MeetingId,
+    pub title: String,
+    /// `YYYY-MM-DDTHH:MM` in the calendar's zone.
+    pub local_start: String,
+    pub local_end: String,
+    pub state: MeetingState,
+}
+
 /// One line of a meeting's history: a lifecycle step (before, after, failed) or a user's action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingEvent {

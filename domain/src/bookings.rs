@@ -4,7 +4,7 @@
 
 use crate::booking::recurrence::{parse_iso_date, parse_weekday};
 use crate::booking::rules::{Occupancy, Span};
-use crate::booking::{Booked, ConferencePage, DialIn, Frequency, MAX_OCCURRENCES};
+use crate::booking::{Booked, CalendarBlock, ConferencePage, DialIn, Frequency, MAX_OCCURRENCES};
 use crate::booking::{
     ConferenceSettings, ConferenceType, MAX_DURATION_MINUTES, MeetingId, MeetingState, MeetingView,
     Passcode, Recurrence, RecurrenceEnd, SipUri, Title,
@@ -764,6 +764,27 @@ impl BookingService {
             .await?
             .iter()
             .map(|m| view(m, zone))
+            .collect())
+    }
+
+    /// The meetings a calendar draws, times in `zone` (by start).
+    pub async fn calendar(
+        &self,
+        filter: &MeetingFilter,
+        zone: &Zone,
+    ) -> Result<Vec<CalendarBlock>, BookingError> {
+        Ok(self
+            .store
+            .meeting_slots(filter)
+            .await?
+            .into_iter()
+            .map(|m| CalendarBlock {
+                id: m.id,
+                title: m.title,
+                local_start: format_local(zone.local(m.span.start())),
+                local_end: format_local(zone.local(m.span.end())),
+                state: m.state,
+            })
             .collect())
     }
 

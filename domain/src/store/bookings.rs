@@ -84,6 +84,16 @@ pub struct MeetingRecord {
     pub participants: Vec<SipUri>,
 }
 
+/// A meeting as a calendar draws it: what, when and how it stands (no participants, system or
+/// owner: a month of bookings is read in one go).
+#[derive(Debug, Clone)]
+pub struct MeetingSlot {
+    pub id: MeetingId,
+    pub title: String,
+    pub span: Span,
+    pub state: MeetingState,
+}
+
 /// Which meetings to list, by start time.
 #[derive(Debug, Clone, Default)]
 pub struct MeetingFilter {
@@ -223,6 +233,8 @@ pub trait BookingStore: Send + Sync {
     async fn conference(&self, id: ConferenceId) -> Result<Option<ConferenceRecord>, StoreError>;
     async fn meeting(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError>;
     async fn meetings(&self, filter: &MeetingFilter) -> Result<Vec<MeetingRecord>, StoreError>;
+    /// The same meetings as [`BookingStore::meetings`], only what a calendar draws of them.
+    async fn meeting_slots(&self, filter: &MeetingFilter) -> Result<Vec<MeetingSlot>, StoreError>;
     async fn events(&self, id: MeetingId) -> Result<Vec<MeetingEvent>, StoreError>;
     /// Every user who owns a booking, by name: the owner filter's choices.
     async fn booking_owners(&self) -> Result<Vec<(UserId, String)>, StoreError>;

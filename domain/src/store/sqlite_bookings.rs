@@ -2,8 +2,8 @@
 //! the write lock first (`BEGIN IMMEDIATE`), so racing savers run one after the other.
 
 use super::bookings::{
-    BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference, Placer,
-    Relocation, SeriesChange, Step,
+    BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, MeetingSlot,
+    NewConference, Placer, Relocation, SeriesChange, Step,
 };
 use super::sqlite::db_err;
 use super::{SqliteStore, StoreError};
@@ -788,62 +788,42 @@ impl BookingStore for SqliteStore {
     }
 
     async fn meetings(&self, filter: &MeetingFilter) -> Result<Vec<MeetingRecord>, StoreError> {
-        let mut sql = format!("SELECT {MEETING_COLUMNS}{MEETING_FROM} WHERE 1 = 1");
-        if filter.from.is_some() {
-            sql.push_str(" AND m.end_ms > ?");
-        }
-        if filter.to.is_some() {
-            sql.push_str(" AND m.start_ms < ?");
-        }
-        if filter.system.is_some() {
-            sql.push_str(" AND m.system_id = ?");
-        }
-        if filter.owner.is_some() {
-            sql.push_str(" AND c.owner_id = ?");
-        }
-        if filter.conference.is_some() {
-            sql.push_str(" AND m.conference_id = ?");
-        }
-        if !filter.states.is_empty() {
-            let marks = vec!["?"; filter.states.len()].join(", ");
-            sql.push_str(&format!(" AND m.state IN ({marks})"));
-        }
-        if filter.title_contains.is_some() {
-            sql.push_str(" AND instr(lower(m.title), lower(?)) > 0");
-        }
-        sql.push_str(" ORDER BY m.start_ms, m.id");
-        if let Some(limit) = filter.limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-        }
-        let mut query = sqlx::query(&sql);
-        if let Some(from) = filter.from {
-            query = query.bind(ms(from));
-        }
-        if let Some(to) = filter.to {
-            query = query.bind(ms(to));
-        }
-        if let Some(system) = filter.system {
-            query = query.bind(system.0);
-        }
-        if let Some(owner) = filter.owner {
-            query = query.bind(owner.0);
-        }
-        if let Some(conference) = filter.conference {
-            query = query.bind(conference.0);
-        }
-        for state in &filter.states {
-            query = query.bind(state.as_str());
-        }
-        if let Some(title) = &filter.title_contains {
-            query = query.bind(title.clone());
-        }
-        query
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(meeting_from_row)
-            .collect()
+        filtered(
+            self,
+            &format!("SELECT {MEETING_COLUMNS}{MEETING_FROM}"),
+            filter,
+        )
+        .await?
+        .iter()
+        .map(meeting_from_row)
+        .collect()
+    }
+
+    async fn meeting_slots(&self, filter: &MeetingFilter) -> Result<Vec<MeetingSlot>, StoreError> {
+        filtered(
+            self,
+            "SELECT m.id, m.title, m.start_ms, m.end_ms, m.state \
+             FROM meetings m JOIN conferences c ON c.id = m.conference_id",
+            filter,
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let state: String = row.try_get("state").map_err(db_err)?;
+            let (start, end) = (
+                from_ms(row.try_get("start_ms").map_err(db_err)?),
+                from_ms(row.try_get("end_ms").map_err(db_err)?),
+            );
+            Ok(MeetingSlot {
+                id: MeetingId(row.try_get("id").map_err(db_err)?),
+                title: row.try_get("title").map_err(db_err)?,
+                span: Span::new(start, end)
+                    .ok_or_else(|| corrupt("meeting span", "end ≤ start"))?,
+                state: MeetingState::parse(&state)
+                    .ok_or_else(|| corrupt("meeting state", &state))?,
+            })
+        })
+        .collect()
     }
 
     async fn events(&self, id: MeetingId) -> Result<Vec<MeetingEvent>, StoreError> {
@@ -964,6 +944,64 @@ impl BookingStore for SqliteStore {
         tx.commit().await.map_err(db_err)?;
         Ok(outcomes)
     }
+}
+
+/// `select` (from `meetings m` joined with `conferences c`) narrowed by `filter`, by start time.
+async fn filtered(
+    store: &SqliteStore,
+    select: &str,
+    filter: &MeetingFilter,
+) -> Result<Vec<SqliteRow>, StoreError> {
+    let mut sql = format!("{select} WHERE 1 = 1");
+    if filter.from.is_some() {
+        sql.push_str(" AND m.end_ms > ?");
+    }
+    if filter.to.is_some() {
+        sql.push_str(" AND m.start_ms < ?");
+    }
+    if filter.system.is_some() {
+        sql.push_str(" AND m.system_id = ?");
+    }
+    if filter.owner.is_some() {
+        sql.push_str(" AND c.owner_id = ?");
+    }
+    if filter.conference.is_some() {
+        sql.push_str(" AND m.conference_id = ?");
+    }
+    if !filter.states.is_empty() {
+        let marks = vec!["?"; filter.states.len()].join(", ");
+        sql.push_str(&format!(" AND m.state IN ({marks})"));
+    }
+    if filter.title_contains.is_some() {
+        sql.push_str(" AND instr(lower(m.title), lower(?)) > 0");
+    }
+    sql.push_str(" ORDER BY m.start_ms, m.id");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    let mut query = sqlx::query(&sql);
+    if let Some(from) = filter.from {
+        query = query.bind(ms(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.bind(ms(to));
+    }
+    if let Some(system) = filter.system {
+        query = query.bind(system.0);
+    }
+    if let Some(owner) = filter.owner {
+        query = query.bind(owner.0);
+    }
+    if let Some(conference) = filter.conference {
+        query = query.bind(conference.0);
+    }
+    for state in &filter.states {
+        query = query.bind(state.as_str());
+    }
+    if let Some(title) = &filter.title_contains {
+        query = query.bind(title.clone());
+    }
+    query.fetch_all(store.pool()).await.map_err(db_err)
 }
 
 /// One engine step inside the caller's transaction, but for its history line: false (nothing

@@ -6,9 +6,9 @@
 
 use super::{OwnerOptions, SystemOptions, ZoneOptions, query_value};
 use crate::error::AppError;
+use domain::booking::CalendarBlock;
 use domain::booking::calendar::CalendarView;
 use domain::booking::recurrence::parse_iso_date;
-use domain::booking::{MeetingId, MeetingState, MeetingView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -41,29 +41,6 @@ fn view_key(view: CalendarView) -> &'static str {
         CalendarView::Day => "d",
         CalendarView::Week => "w",
         CalendarView::Month => "m",
-    }
-}
-
-/// A meeting as the calendar draws it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CalendarBlock {
-    pub id: MeetingId,
-    pub title: String,
-    /// `YYYY-MM-DDTHH:MM` in the calendar's zone.
-    pub local_start: String,
-    pub local_end: String,
-    pub state: MeetingState,
-}
-
-impl From<MeetingView> for CalendarBlock {
-    fn from(m: MeetingView) -> Self {
-        CalendarBlock {
-            id: m.id,
-            title: m.title,
-            local_start: m.local_start,
-            local_end: m.local_end,
-            state: m.state,
-        }
     }
 }
 
@@ -167,15 +144,11 @@ pub async fn booking_calendar(
     let context = crate::auth::context()?;
     let meetings = context
         .bookings
-        .list(&filter, &zone)
+        .calendar(&filter, &zone)
         .await
         .map_err(super::booking_error)?;
     let days: Vec<String> = span.days.iter().map(|d| iso_date(*d)).collect();
-    let (meetings, hidden) = drawn(
-        meetings.into_iter().map(CalendarBlock::from).collect(),
-        &days,
-        drawn_per_day(view),
-    );
+    let (meetings, hidden) = drawn(meetings, &days, drawn_per_day(view));
     Ok(Calendar {
         view,
         date: iso_date(anchor),
@@ -624,6 +597,7 @@ fn month_grid(calendar: &Calendar) -> impl IntoView + use<> {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+    use domain::booking::{MeetingId, MeetingState};
 
     fn block(id: i64, start: &str, end: &str) -> CalendarBlock {
         CalendarBlock {
