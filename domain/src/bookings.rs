@@ -249,65 +249,57 @@ impl BookingService {
     ) -> Result<SystemChoice, BookingError> {
         let systems = self.store.list_systems().await?;
         let access = SystemAccessService::new(self.store.clone()).rules().await?;
-        // A system whose Scheduling settings turn Allow Booking off takes no new bookings.
-        let mut closed_to_booking = std::collections::HashSet::new();
-        for system in &systems {
-            if !self.allows_booking(system.id).await? {
-                closed_to_booking.insert(system.id);
+        let permitted = |system: SystemId| access.may_book(system, actor.id, actor.role);
+        if let Some(id) = asked {
+            let Some(system) = systems.iter().find(|s| s.id == id) else {
+                return Err(BookingError::Invalid(FieldErrors::single(
+                    "system",
+                    "no such system",
+                )));
+            };
+            if !self.allows_booking(id).await? {
+                return Err(closed_to_booking_error(&system.display_name()));
+            }
+            if !permitted(id) {
+                return Err(BookingError::Invalid(FieldErrors::single(
+                    "system",
+                    format!(
+                        "you may not book on {}: its Permissions allow only listed users",
+                        system.display_name()
+                    ),
+                )));
+            }
+            let mut warnings = Vec::new();
+            if system.connectivity != Connectivity::Reachable {
+                warnings.push(format!(
+                    "{} was not reachable when last checked ({}); the meeting is booked and will \
+                     start if it answers by then",
+                    system.display_name(),
+                    system.connectivity.label()
+                ));
+            }
+            return Ok(SystemChoice {
+                chosen: Some(id),
+                candidates: Vec::new(),
+                warnings,
+            });
+        }
+        // Automatic: the preferred system first, then every reachable one, each open to booking
+        // (its Scheduling settings) and to `actor` (its Permissions). Only these are read.
+        let reachable = systems
+            .iter()
+            .filter(|s| s.connectivity == Connectivity::Reachable)
+            .map(|s| s.id);
+        let mut candidates: Vec<SystemId> = Vec::new();
+        for id in settings.preferred_system.into_iter().chain(reachable) {
+            if !candidates.contains(&id) && permitted(id) && self.allows_booking(id).await? {
+                candidates.push(id);
             }
         }
-        let may_book = |system: SystemId| {
-            !closed_to_booking.contains(&system) && access.may_book(system, actor.id, actor.role)
-        };
-        let mut warnings = Vec::new();
-        let chosen = match asked {
-            Some(id) => match systems.iter().find(|s| s.id == id) {
-                None => {
-                    return Err(BookingError::Invalid(FieldErrors::single(
-                        "system",
-                        "no such system",
-                    )));
-                }
-                Some(system) if closed_to_booking.contains(&id) => {
-                    return Err(closed_to_booking_error(&system.display_name()));
-                }
-                Some(system) if !may_book(id) => {
-                    return Err(BookingError::Invalid(FieldErrors::single(
-                        "system",
-                        format!(
-                            "you may not book on {}: its Permissions allow only listed users",
-                            system.display_name()
-                        ),
-                    )));
-                }
-                Some(system) => {
-                    if system.connectivity != Connectivity::Reachable {
-                        warnings.push(format!(
-                            "{} was not reachable when last checked ({}); the meeting is booked \
-                             and will start if it answers by then",
-                            system.display_name(),
-                            system.connectivity.label()
-                        ));
-                    }
-                    Some(id)
-                }
-            },
-            None => None,
-        };
-        let mut candidates: Vec<SystemId> = Vec::new();
-        if let Some(preferred) = settings.preferred_system.filter(|s| may_book(*s)) {
-            candidates.push(preferred);
-        }
-        candidates.extend(
-            systems
-                .iter()
-                .filter(|s| s.connectivity == Connectivity::Reachable && may_book(s.id))
-                .map(|s| s.id),
-        );
         Ok(SystemChoice {
-            chosen,
+            chosen: None,
             candidates,
-            warnings,
+            warnings: Vec::new(),
         })
     }
 
