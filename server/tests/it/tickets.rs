@@ -1,15 +1,13 @@
 //! The Ticketing Service over real HTTP: the server in-process on a random port with a fresh SQLite
 //! file holding one user per role and two systems with their first tickets.
 
-mod support;
-
+use crate::support::{ONE_PER_ROLE, Portal};
 use domain::store::{NewSystem, SystemStore};
 use domain::system::{Connectivity, SystemId, TlsChoice};
 use domain::ticket::{BLANK_SYSTEM_NAME_MESSAGE, DIAL_NUMBER_MESSAGE, TicketKind};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, COOKIE, LOCATION, ORIGIN, REFERER};
 use serde_json::Value;
-use support::{ONE_PER_ROLE, Portal};
 
 /// A system as adding one saves it, with the two tickets every new system starts with.
 fn new_system(address: &str) -> NewSystem {

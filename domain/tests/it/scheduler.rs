@@ -2,8 +2,6 @@
 //! meetings (seconds). Assertions are on outcomes and the simulator's request log, never on
 //! how long something took; waits only guard against hanging.
 
-#![cfg(feature = "ssr")]
-
 use cms::NoTrace;
 use cms_sim::{Cluster, Faults, SimConfig};
 use domain::booking::rules::Span;

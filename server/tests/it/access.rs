@@ -2,11 +2,9 @@
 //! its list and settings changes from administrators not on its edit list, on the server, while
 //! any administrator can still change the list.
 
-mod support;
-
+use crate::support::{Portal, form, tomorrow};
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{Portal, form, tomorrow};
 
 /// A fresh portal with one user per role (two administrators, two schedulers) and one system
 /// with `placeholders` spaces.

@@ -1,14 +1,12 @@
 //! The real server, in-process on a random port with a fresh SQLite file, spoken to over HTTP.
 
-mod support;
-
+use crate::support::{ONE_PER_ROLE, PASSWORD, Portal, session_cookie};
 use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::users::UserService;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::{Client, StatusCode};
 use std::sync::Arc;
-use support::{ONE_PER_ROLE, PASSWORD, Portal, session_cookie};
 
 /// A fresh portal with one user per role.
 async fn fresh() -> Portal {

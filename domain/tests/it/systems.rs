@@ -1,7 +1,5 @@
 //! Adding systems against the CMS simulator over HTTPS, with a real SQLite file.
 
-#![cfg(feature = "ssr")]
-
 use cms::MemoryTrace;
 use cms_sim::{Cluster, SimConfig};
 use domain::secret_box::SecretBox;

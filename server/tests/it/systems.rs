@@ -2,8 +2,6 @@
 //! Filters, the Connection tab with Test connection, the Logs tab, and monitoring running in the
 //! background — the server in-process on a random port, a fresh SQLite file, the CMS simulator.
 
-mod support;
-
 use bridgekeeper::background::Background;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -15,15 +13,15 @@ const CMS_PASSWORD: &str = "cms-Secret-42";
 
 /// The shared portal, signed in as its administrator and its help desk user.
 struct Portal {
-    portal: support::Portal,
+    portal: crate::support::Portal,
     admin: String,
     helpdesk: String,
 }
 
 impl Deref for Portal {
-    type Target = support::Portal;
+    type Target = crate::support::Portal;
 
-    fn deref(&self) -> &support::Portal {
+    fn deref(&self) -> &crate::support::Portal {
         &self.portal
     }
 }
@@ -32,7 +30,7 @@ impl Portal {
     /// A portal with an administrator and a help desk user, monitoring every `monitor` seconds,
     /// and a two-node simulated cluster not added yet. No answer may hold the CMS's password.
     async fn start(monitor: Duration) -> Portal {
-        let portal = support::Portal::build()
+        let portal = crate::support::Portal::build()
             .users(&[("root", "admin"), ("hana", "helpdesk")])
             .background(Background {
                 monitor_interval: monitor,

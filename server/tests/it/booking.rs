@@ -1,12 +1,10 @@
 //! Booking over HTTP: the real server in-process with a fresh SQLite file, a simulated CMS with
 //! placeholder spaces, and the users of each role calling the booking server functions.
 
-mod support;
-
+use crate::support::{ONE_PER_ROLE, Portal, form, tomorrow};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
-use support::{ONE_PER_ROLE, Portal, form, tomorrow};
 
 /// A fresh portal with one user per role and one system with `placeholders` spaces.
 async fn portal(placeholders: u64) -> Portal {
@@ -1140,7 +1138,7 @@ async fn second_system(
     portal
         .json_ok(admin, "/api/systems/extended", &extended)
         .await;
-    support::wait_for("the second system's placeholders", async || {
+    crate::support::wait_for("the second system's placeholders", async || {
         portal
             .json_ok(admin, "/api/systems/provisioning", &[("id", id.as_str())])
             .await["state"]

@@ -2,11 +2,9 @@
 //! who changed the Conference Settings, newest first, by user and dates, in pages; for
 //! administrators only.
 
-mod support;
-
+use crate::support::{ONE_PER_ROLE, Portal, form, tomorrow};
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{ONE_PER_ROLE, Portal, form, tomorrow};
 
 fn day(n: i64) -> String {
     domain::booking::recurrence::iso_date(

@@ -5,10 +5,7 @@
 //! - SIGKILL between dressing the placeholder and creating the call: the restarted server
 //!   carries the start on (one call, never two), and ends the meeting cleanly at its end time.
 
-#![cfg(unix)]
-
-mod support;
-
+use crate::support::{Portal, Prepared, wait_for};
 use cms_sim::{Cluster, Faults, SimConfig};
 use domain::booking::rules::Span;
 use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
@@ -21,7 +18,6 @@ use domain::{Role, Username};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Portal, Prepared, wait_for};
 use time::OffsetDateTime;
 
 /// A database with a system of two placeholders and one meeting booked to start in two

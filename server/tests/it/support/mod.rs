@@ -2,10 +2,7 @@
 //! created per role, optionally a simulated CMS added as a system with Extended Settings, and the
 //! real server in-process on a random port, spoken to over HTTP as the browser's script does.
 //!
-//! Each test file says what differs with [`Portal::build`] and keeps anything only it needs.
-
-// Every test binary compiles this module and uses only part of it.
-#![allow(dead_code)]
+//! Each test module says what differs with [`Portal::build`] and keeps anything only it needs.
 
 use app::pages::systems::DemoCluster;
 use bridgekeeper::background::Background;

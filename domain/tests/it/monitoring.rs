@@ -1,8 +1,6 @@
 //! Monitoring, Edit Settings (the Alternate IP), the Connection tab, Ticket Filters and the API
 //! trace kept for the Logs tab, against the CMS simulator over HTTPS with a real SQLite file.
 
-#![cfg(feature = "ssr")]
-
 use cms::ops::co_spaces::CoSpaceSettings;
 use cms::{Passcode, Secret};
 use cms_sim::{Cluster, SimConfig};

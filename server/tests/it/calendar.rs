@@ -2,11 +2,9 @@
 //! simulated CMS; day, week and month views rendered whole on the server, in the zone chosen, else
 //! the browser's (the `bk_tz` cookie the page's script sets), else UTC.
 
-mod support;
-
+use crate::support::Portal;
 use domain::zone::{Zone, format_local};
 use serde_json::Value;
-use support::Portal;
 
 /// A fresh portal with a scheduler and one system with a placeholder space.
 async fn portal() -> Portal {

@@ -1,0 +1,6 @@
+//! The domain's integration tests: one test binary, one module per area, each against the CMS
+//! simulator over HTTPS with a real SQLite file.
+
+mod monitoring;
+mod scheduler;
+mod systems;

@@ -1,0 +1,13 @@
+//! The server's integration tests: one test binary (one link of the whole portal), one module per
+//! area, all through the real HTTP server on a real SQLite file with the CMS simulator.
+
+mod access;
+mod audit;
+mod booking;
+mod calendar;
+mod http;
+#[cfg(unix)]
+mod shutdown;
+mod support;
+mod systems;
+mod tickets;
