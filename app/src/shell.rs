@@ -44,7 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <script inner_html=zone_script()></script>
+                // The Content-Security-Policy allows inline scripts by this response's nonce only.
+                <script nonce=leptos::nonce::use_nonce() inner_html=zone_script()></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -86,8 +87,13 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/bridgekeeper.css" />
+        // leptos_meta writes the title unescaped: a system's name is text, never markup.
         <Title formatter=|page: String| {
-            if page.is_empty() { "Bridgekeeper".to_string() } else { format!("{page} — Bridgekeeper") }
+            if page.is_empty() {
+                "Bridgekeeper".to_string()
+            } else {
+                crate::widgets::raw_text_content(&format!("{page} — Bridgekeeper"))
+            }
         } />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

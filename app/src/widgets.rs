@@ -3,6 +3,54 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// Text for the inside of a raw-text element (`<textarea>`, `<title>`): tachys and leptos_meta
+/// write those unescaped, so on the server `&`, `<` and `>` become character references (the
+/// browser turns them back into the exact text); in the browser, where the text is set as a DOM
+/// value and never parsed as HTML, it stays as it is. Every such sink goes through here.
+pub fn raw_text_content(text: &str) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        let mut escaped = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                c => escaped.push(c),
+            }
+        }
+        escaped
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        text.to_string()
+    }
+}
+
+/// A `<textarea>` holding `value`, escaped at the sink (see [`raw_text_content`]); its attributes
+/// come from the caller (`attr:id`, `attr:name`, …). On the server a newline goes first: the HTML
+/// parser drops one newline after `<textarea>`, so a value that starts with one keeps it.
+#[component]
+pub fn TextArea(#[prop(into, optional)] value: String) -> impl IntoView {
+    let content = if cfg!(feature = "ssr") {
+        format!("\n{}", raw_text_content(&value))
+    } else {
+        value
+    };
+    view! { <textarea>{content}</textarea> }
+}
+
+/// A submit button's click handler that asks first and stops the submission unless confirmed. A
+/// handler in the wasm bundle rather than an inline `onsubmit`, which the Content-Security-Policy
+/// refuses (inline scripts run only with the response's nonce).
+pub fn confirm_first(question: String) -> impl Fn(leptos::ev::MouseEvent) + Clone + 'static {
+    move |event: leptos::ev::MouseEvent| {
+        if !window().confirm_with_message(&question).unwrap_or(false) {
+            event.prevent_default();
+        }
+    }
+}
+
 /// The latest error of an action, if its last run failed.
 pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
 where

@@ -3,6 +3,7 @@
 
 pub mod background;
 pub mod cli;
+mod csp;
 pub mod demo;
 mod security;
 
@@ -187,14 +188,20 @@ async fn router(
     let routes = generate_route_list(app::App);
     let provide = {
         let context = context.clone();
-        move || leptos::prelude::provide_context(context.clone())
+        move || {
+            leptos::prelude::provide_context(context.clone());
+            csp::provide_request_nonce();
+        }
     };
     let app = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, provide, {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            csp::provide_request_nonce,
+            app::shell,
+        ))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn_with_state(
             context.clone(),
@@ -203,6 +210,7 @@ async fn router(
         .layer(axum::middleware::from_fn(security::refuse_cross_site))
         .layer(session_layer)
         .route("/healthz", get(move || security::healthz(store.clone())))
+        .layer(axum::middleware::from_fn(csp::content_security_policy))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     Ok(app)
 }

@@ -3,7 +3,7 @@
 //! the help desk.
 
 use crate::error::AppError;
-use crate::widgets::{FieldMessage, FormMessage, LocalTime, action_error, successes};
+use crate::widgets::{FieldMessage, FormMessage, LocalTime, TextArea, action_error, successes};
 use domain::system::SystemId;
 use domain::ticket::{
     Severity, StateChoice, SystemName, Ticket, TicketKind, TicketPage, TicketQuery,
@@ -456,8 +456,8 @@ pub(crate) fn CustomTicketForm(
             {system_field}
             <label for="ticket-message">"Message"</label>
             <div>
-                <textarea id="ticket-message" name="message" rows="3" maxlength="500" required
-                    aria-invalid=move || error.get().and_then(|e| e.field("message")).is_some().to_string()></textarea>
+                <TextArea attr:id="ticket-message" attr:name="message" attr:rows="3" attr:maxlength="500" attr:required=true
+                    attr:aria-invalid=move || error.get().and_then(|e| e.field("message")).is_some().to_string() />
                 <FieldMessage error field="message" />
             </div>
             <div class="actions">

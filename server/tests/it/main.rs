@@ -8,6 +8,7 @@ mod calendar;
 mod http;
 #[cfg(unix)]
 mod shutdown;
+mod sinks;
 mod support;
 mod systems;
 mod tickets;

@@ -2,7 +2,7 @@
 //! history with each CMS step's outcome; Extend, End now, Cancel and a new title.
 
 use crate::error::AppError;
-use crate::widgets::{FieldMessage, FormMessage, action_error};
+use crate::widgets::{FieldMessage, FormMessage, TextArea, action_error, confirm_first};
 use domain::booking::{ConferencePage, ConferenceType, LiveParticipants, MeetingState};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -310,15 +310,15 @@ fn Details(
                 </ActionForm>
             })}
             {(page.may_extend && live).then(|| view! {
-                <ActionForm action=end attr:class="inline" attr:onsubmit="return confirm('End this meeting now?')">
+                <ActionForm action=end attr:class="inline">
                     <input type="hidden" name="id" value=id />
-                    <button type="submit" class="danger">"End now"</button>
+                    <button type="submit" class="danger" on:click=confirm_first("End this meeting now?".to_string())>"End now"</button>
                 </ActionForm>
             })}
             {(page.may_change && pending).then(|| view! {
-                <ActionForm action=cancel attr:class="inline" attr:onsubmit="return confirm('Cancel this meeting?')">
+                <ActionForm action=cancel attr:class="inline">
                     <input type="hidden" name="id" value=id />
-                    <button type="submit" class="danger">"Cancel meeting"</button>
+                    <button type="submit" class="danger" on:click=confirm_first("Cancel this meeting?".to_string())>"Cancel meeting"</button>
                 </ActionForm>
             })}
         </div>
@@ -351,10 +351,12 @@ fn Details(
                 {page.may_change.then(|| view! {
                     <SeriesForm page=page.clone() edit_series />
                     {(pending_ahead > 0).then(|| view! {
-                        <ActionForm action=cancel_series attr:class="inline"
-                            attr:onsubmit=format!("return confirm('Cancel the {pending_ahead} occurrence(s) of this series that have not started?')")>
+                        <ActionForm action=cancel_series attr:class="inline">
                             <input type="hidden" name="id" value=id />
-                            <button type="submit" class="danger">{format!("Cancel the series ({pending_ahead} not started)")}</button>
+                            <button type="submit" class="danger"
+                                on:click=confirm_first(format!("Cancel the {pending_ahead} occurrence(s) of this series that have not started?"))>
+                                {format!("Cancel the series ({pending_ahead} not started)")}
+                            </button>
                         </ActionForm>
                     })}
                 })}
@@ -479,7 +481,7 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
                 }.into_any())}
                 <p id="series-system-note" class="note">"Another system takes every occurrence not started yet; a running one stays where it is."</p>
                 {row("series-participants", "participants", "Participants", view! {
-                    <textarea id="series-participants" name="participants" rows="3" aria-invalid=move || invalid("participants")>{page.participants.join("\n")}</textarea>
+                    <TextArea value=page.participants.join("\n") attr:id="series-participants" attr:name="participants" attr:rows="3" attr:aria-invalid=move || invalid("participants") />
                 }.into_any())}
                 {row("series-passcode", "passcode", "New passcode", view! {
                     <input id="series-passcode" name="passcode" inputmode="numeric" autocomplete="off" aria-invalid=move || invalid("passcode")
@@ -488,7 +490,7 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
                 <label for="series-remove-passcode">"Remove the passcode"</label>
                 <input id="series-remove-passcode" name="remove_passcode" type="checkbox" value="1" />
                 {row("series-notes", "notes", "Notes", view! {
-                    <textarea id="series-notes" name="notes" rows="3" aria-invalid=move || invalid("notes")>{page.notes.clone()}</textarea>
+                    <TextArea value=page.notes.clone() attr:id="series-notes" attr:name="notes" attr:rows="3" attr:aria-invalid=move || invalid("notes") />
                 }.into_any())}
                 <div class="actions"><button type="submit">"Save the series"</button></div>
             </ActionForm>

@@ -2,7 +2,7 @@
 
 use super::ZoneOptions;
 use crate::error::AppError;
-use crate::widgets::{FieldMessage, FormMessage, action_error};
+use crate::widgets::{FieldMessage, FormMessage, TextArea, action_error};
 use domain::booking::{ConferenceType, DialIn};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -246,9 +246,9 @@ fn ConferenceForm(
                     {defaults.systems.iter().map(|(id, name)| view! { <option value=*id>{name.clone()}</option> }).collect_view()}
                 </select>
             }.into_any())}
-            {field("participants", "Participants to dial (SIP URIs, one per line)", view! { <textarea id="participants" name="participants" rows="3" aria-invalid=invalid("participants")></textarea> }.into_any())}
+            {field("participants", "Participants to dial (SIP URIs, one per line)", view! { <TextArea attr:id="participants" attr:name="participants" attr:rows="3" attr:aria-invalid=invalid("participants") /> }.into_any())}
             {field("passcode", "Passcode (digits, optional)", view! { <input id="passcode" name="passcode" inputmode="numeric" autocomplete="off" aria-invalid=invalid("passcode") /> }.into_any())}
-            {field("notes", "Notes", view! { <textarea id="notes" name="notes" rows="2"></textarea> }.into_any())}
+            {field("notes", "Notes", view! { <TextArea attr:id="notes" attr:name="notes" attr:rows="2" /> }.into_any())}
             {field("repeat", "Repeats", view! {
                 <select id="repeat" name="repeat">
                     <option value="none">"Does not repeat"</option>

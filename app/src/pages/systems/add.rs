@@ -2,7 +2,7 @@
 
 use super::{DemoNotice, demo_cms};
 use crate::error::AppError;
-use crate::widgets::{FieldMessage, FormMessage, action_error};
+use crate::widgets::{FieldMessage, FormMessage, TextArea, action_error};
 use domain::system::TlsChoice;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -132,9 +132,9 @@ pub fn AddSystemPage() -> impl IntoView {
                 </div>
                 <label for="pinned_pem">"Certificate (PEM)"</label>
                 <div>
-                    <textarea id="pinned_pem" name="pinned_pem" rows="4"
-                        placeholder="Only for \"Trust this certificate\": -----BEGIN CERTIFICATE-----"
-                        aria-invalid=invalid("pinned_pem")></textarea>
+                    <TextArea attr:id="pinned_pem" attr:name="pinned_pem" attr:rows="4"
+                        attr:placeholder="Only for \"Trust this certificate\": -----BEGIN CERTIFICATE-----"
+                        attr:aria-invalid=invalid("pinned_pem") />
                     <FieldMessage error field="pinned_pem" />
                 </div>
                 <label for="folder">"Folder"</label>

@@ -3,7 +3,7 @@
 
 use super::settings::{TabData, can_manage, client_ready};
 use crate::error::AppError;
-use crate::widgets::{FieldMessage, FormMessage, action_error};
+use crate::widgets::{FieldMessage, FormMessage, TextArea, action_error};
 use domain::system::TlsChoice;
 use domain::system_status::{PollOutcome, SettingsView};
 use leptos::prelude::*;
@@ -131,9 +131,8 @@ fn ConnectionForm(
                 <div><select id="tls" name="tls">{tls_options}</select><FieldMessage error field="tls" /></div>
                 <label for="pinned_pem">"Certificate (PEM)"</label>
                 <div>
-                    <textarea id="pinned_pem" name="pinned_pem" rows="6" placeholder="-----BEGIN CERTIFICATE-----">
-                        {s.pinned_pem.clone().unwrap_or_default()}
-                    </textarea>
+                    <TextArea value=s.pinned_pem.clone().unwrap_or_default() attr:id="pinned_pem" attr:name="pinned_pem" attr:rows="6"
+                        attr:placeholder="-----BEGIN CERTIFICATE-----" />
                     <p class="muted">"Used when the TLS mode trusts this certificate."</p>
                     <FieldMessage error field="pinned_pem" />
                 </div>
