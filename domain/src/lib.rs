@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod booking;
 pub mod navigator;
+pub mod next_path;
 pub mod role;
 pub mod system;
 pub mod system_access;

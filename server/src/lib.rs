@@ -190,11 +190,16 @@ async fn router(
         move || leptos::prelude::provide_context(context.clone())
     };
     let app = Router::new()
-        .leptos_routes_with_context(&leptos_options, routes, provide, {
+        .leptos_routes_with_context(&leptos_options, routes, provide.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        // The fallback (assets, and the not-found page for anything else, such as the
+        // browser's `/favicon.ico`) renders the app too: it needs the context as much.
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            provide,
+            app::shell,
+        ))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn_with_state(
             context.clone(),
