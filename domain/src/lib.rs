@@ -30,6 +30,8 @@ pub mod scheduler;
 #[cfg(feature = "ssr")]
 pub mod secret_box;
 #[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod system_settings;

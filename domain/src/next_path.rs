@@ -17,17 +17,23 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 /// A path on this origin: starts with one `/`, visible ASCII only (no controls, no spaces, no
-/// `\`), and stays so once its percent escapes are decoded.
+/// `\`), and once its percent escapes are decoded still starts with one `/` and holds no
+/// control character and no `\`.
 pub fn is_local_path(path: &str) -> bool {
-    plain_path(path.as_bytes()) && path.len() <= MAX_LENGTH && plain_path(&percent_decoded(path))
+    let bytes = path.as_bytes();
+    path.len() <= MAX_LENGTH
+        && local(bytes)
+        && bytes.iter().all(|b| (0x21..=0x7e).contains(b))
+        && local(&percent_decoded(path))
 }
 
-fn plain_path(bytes: &[u8]) -> bool {
+/// Starts with one `/` (not `//` or `/\`), holds no control character and no `\`.
+fn local(bytes: &[u8]) -> bool {
     bytes.first() == Some(&b'/')
         && !matches!(bytes.get(1), Some(b'/' | b'\\'))
         && bytes
             .iter()
-            .all(|b| (0x21..=0x7e).contains(b) && *b != b'\\')
+            .all(|b| *b >= 0x20 && *b != 0x7f && *b != b'\\')
 }
 
 /// Decodes `%XX` escapes once (an invalid escape is kept as it is).

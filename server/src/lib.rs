@@ -5,12 +5,13 @@ pub mod background;
 pub mod cli;
 pub mod demo;
 mod security;
+pub mod sessions;
 
 use anyhow::Context as _;
 use app::context::AppContext;
 use axum::Router;
 use axum::routing::get;
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
+use domain::login_throttle::{HashLimiter, LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
 use domain::store::{SqliteStore, Store};
@@ -35,8 +36,14 @@ pub struct ServerConfig {
     /// Where cargo-leptos put the wasm bundle and the stylesheet (`target/site`).
     pub site_root: String,
     pub idle_timeout: time::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: time::Duration,
+    /// The time sessions are judged by (tests move it forward).
+    pub clock: domain::session::Clock,
     pub password_policy: PasswordPolicy,
     pub throttle: ThrottlePolicy,
+    /// The cap on password hashing at once (shared by every sign-in).
+    pub password_hashing: HashLimiter,
     /// Mark the session cookie `Secure`: set when users reach the portal over HTTPS.
     pub secure_cookies: bool,
     /// Seals CMS passwords at rest.
@@ -129,7 +136,8 @@ async fn router(
             .clone()
             .continuously_delete_expired(tokio::time::Duration::from_secs(300)),
     );
-    let session_layer = SessionManagerLayer::new(sessions)
+    // The table holds hashes of the session ids; the cookies hold the ids.
+    let session_layer = SessionManagerLayer::new(sessions::HashedIds(sessions))
         .with_name("bridgekeeper_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -152,11 +160,20 @@ async fn router(
         bell.clone(),
     ));
     let context = AppContext {
-        users: Arc::new(UserService::new(
-            store.clone(),
-            config.password_policy,
-            LoginThrottle::new(config.throttle),
-        )),
+        users: Arc::new(
+            UserService::new(
+                store.clone(),
+                config.password_policy,
+                LoginThrottle::with_hashing(config.throttle, config.password_hashing.clone()),
+            )
+            .with_sessions(
+                domain::session::SessionPolicy {
+                    idle: config.idle_timeout,
+                    lifetime: config.session_lifetime,
+                },
+                config.clock.clone(),
+            ),
+        ),
         systems: systems.clone(),
         monitor,
         settings: Arc::new(SettingsService::new(
