@@ -26,20 +26,33 @@ pub async fn login(
     let ConnectInfo(client) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .map_err(|e| AppError::internal("client address unavailable", e))?;
+    // Behind a trusted reverse proxy (`--trusted-proxy`), the address the proxy saw.
+    let forwarded_for = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    });
+    let client = ctx
+        .users
+        .client_address(client.ip(), forwarded_for.as_deref());
     let signed_in = ctx
         .users
-        .authenticate(&username, password, client.ip())
+        .authenticate(&username, password, client)
         .await
         .map_err(|e| match e {
             domain::users::LoginError::Internal(cause) => {
                 AppError::internal("sign-in failed", cause)
             }
             refused => {
-                tracing::info!(client = %client.ip(), "sign-in refused: {refused}");
+                tracing::info!(%client, "sign-in refused: {refused}");
                 AppError::Refused(refused.to_string()).with_status()
             }
         })?;
-    server::start_session(&signed_in).await?;
+    server::start_session(&signed_in, &ctx.users).await?;
     tracing::info!(user = %signed_in.user.username, "signed in");
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
@@ -52,15 +65,8 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Only local paths are followed after sign-in, so a crafted link cannot send a user elsewhere.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
+/// Only same-origin paths are followed after sign-in (the rule: `domain::next_path`).
+pub use domain::next_path::safe_next;
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -73,6 +79,9 @@ mod server {
 
     const USER_ID: &str = "user_id";
     const EPOCH: &str = "session_epoch";
+    /// Unix seconds: when the session was signed in, and when it was last used.
+    const SIGNED_IN_AT: &str = "signed_in_at";
+    const LAST_SEEN: &str = "last_seen";
 
     pub fn context() -> Result<AppContext, AppError> {
         use_context::<AppContext>()
@@ -85,27 +94,46 @@ mod server {
             .map_err(|e| AppError::internal("session layer missing", e))
     }
 
-    /// The user a session belongs to, if it still does: a disabled user, a reset password or an
-    /// expired session all end it here (and the stale session is flushed).
+    /// The user a session belongs to, if it still does: a disabled user, a reset password, an
+    /// idle or too old session (`domain::session`) all end it here (and the stale session is
+    /// flushed). Every authenticated request renews the idle timeout.
     pub async fn resolve_session(
         session: &Session,
         users: &UserService,
     ) -> Result<Option<UserSummary>, AppError> {
+        use domain::session::Verdict;
         let read = async {
             let id = session.get::<i64>(USER_ID).await?;
             let epoch = session.get::<i64>(EPOCH).await?;
-            Ok::<_, tower_sessions::session::Error>(id.zip(epoch))
+            let signed_in_at = session.get::<i64>(SIGNED_IN_AT).await?;
+            let last_seen = session.get::<i64>(LAST_SEEN).await?;
+            Ok::<_, tower_sessions::session::Error>((id.zip(epoch), signed_in_at.zip(last_seen)))
         };
-        let Some((id, epoch)) = read
+        let (who, times) = read
             .await
-            .map_err(|e| AppError::internal("reading the session", e))?
-        else {
+            .map_err(|e| AppError::internal("reading the session", e))?;
+        let Some((id, epoch)) = who else {
             return Ok(None);
         };
-        let user = users
-            .session_user(UserId(id), epoch)
-            .await
-            .map_err(|e| AppError::internal("loading the session's user", e))?;
+        let now = users.clock().now().unix_timestamp();
+        let verdict = times.map_or(Verdict::Expired, |(signed_in_at, last_seen)| {
+            users.session_policy().judge(signed_in_at, last_seen, now)
+        });
+        let user = match verdict {
+            Verdict::Expired => None,
+            Verdict::Active { renew } => {
+                if renew {
+                    session
+                        .insert(LAST_SEEN, now)
+                        .await
+                        .map_err(|e| AppError::internal("renewing the session", e))?;
+                }
+                users
+                    .session_user(UserId(id), epoch)
+                    .await
+                    .map_err(|e| AppError::internal("loading the session's user", e))?
+            }
+        };
         if user.is_none() {
             session
                 .flush()
@@ -133,12 +161,15 @@ mod server {
     }
 
     /// Binds the session to the user under a fresh id (no session fixation).
-    pub async fn start_session(signed_in: &SignedIn) -> Result<(), AppError> {
+    pub async fn start_session(signed_in: &SignedIn, users: &UserService) -> Result<(), AppError> {
         let session = session().await?;
+        let now = users.clock().now().unix_timestamp();
         let write = async {
             session.cycle_id().await?;
             session.insert(USER_ID, signed_in.user.id.0).await?;
-            session.insert(EPOCH, signed_in.session_epoch).await
+            session.insert(EPOCH, signed_in.session_epoch).await?;
+            session.insert(SIGNED_IN_AT, now).await?;
+            session.insert(LAST_SEEN, now).await
         };
         write
             .await
@@ -151,19 +182,5 @@ mod server {
             .flush()
             .await
             .map_err(|e| AppError::internal("ending a session", e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
     }
 }

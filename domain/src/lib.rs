@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod booking;
 pub mod navigator;
+pub mod next_path;
 pub mod role;
 pub mod system;
 pub mod system_access;
@@ -28,6 +29,8 @@ pub mod password;
 pub mod scheduler;
 #[cfg(feature = "ssr")]
 pub mod secret_box;
+#[cfg(feature = "ssr")]
+pub mod session;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]

@@ -2,6 +2,7 @@
 
 use crate::login_throttle::LoginThrottle;
 use crate::password::{self, NewPassword, PasswordPolicy};
+use crate::session::{Clock, SessionPolicy};
 use crate::store::{Guarded, Store, StoreError};
 use crate::{FieldErrors, Role, UserId, UserSummary, Username};
 use std::net::IpAddr;
@@ -15,6 +16,9 @@ pub enum LoginError {
     InvalidCredentials,
     #[error("Too many failed sign-in attempts. Try again in {} minute(s).", .0.as_secs().div_ceil(60).max(1))]
     Throttled(Duration),
+    /// No password check could start soon: many sign-ins at once.
+    #[error("The server is busy with other sign-ins. Try again in a moment.")]
+    Busy,
     #[error("{0}")]
     Internal(String),
 }
@@ -52,6 +56,8 @@ pub struct UserService {
     store: Arc<dyn Store>,
     policy: PasswordPolicy,
     throttle: LoginThrottle,
+    sessions: SessionPolicy,
+    clock: Clock,
 }
 
 impl UserService {
@@ -60,7 +66,32 @@ impl UserService {
             store,
             policy,
             throttle,
+            sessions: SessionPolicy::default(),
+            clock: Clock::default(),
         }
+    }
+
+    /// How long sessions last, judged by `clock`.
+    pub fn with_sessions(self, sessions: SessionPolicy, clock: Clock) -> Self {
+        Self {
+            sessions,
+            clock,
+            ..self
+        }
+    }
+
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.sessions
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The address a sign-in from `peer` is counted against (see
+    /// [`LoginThrottle::client_address`]).
+    pub fn client_address(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        self.throttle.client_address(peer, forwarded_for)
     }
 
     pub fn password_policy(&self) -> PasswordPolicy {
@@ -68,7 +99,9 @@ impl UserService {
     }
 
     /// Checks a sign-in. A wrong user name and a wrong password cost the same argon2 work and give
-    /// the same error; failures count against both the user name and the client address.
+    /// the same error. The attempt is counted (against the user name from this address, the user
+    /// name and the address) before the password is checked, so parallel attempts cannot exceed
+    /// the limits; at most a few checks run at once.
     pub async fn authenticate(
         &self,
         username: &str,
@@ -76,8 +109,9 @@ impl UserService {
         client: IpAddr,
     ) -> Result<SignedIn, LoginError> {
         let key = username.trim().to_lowercase();
-        self.throttle
-            .check(&key, client, Instant::now())
+        let attempt = self
+            .throttle
+            .reserve(&key, client, Instant::now())
             .map_err(LoginError::Throttled)?;
         let record = match Username::parse(username) {
             Ok(name) => self
@@ -88,22 +122,39 @@ impl UserService {
             Err(_) => None,
         };
         let usable = record.filter(|r| !r.summary.disabled);
-        let matches = password::verify(password, usable.as_ref().map(|r| r.password_hash.clone()))
-            .await
-            .map_err(|e| LoginError::Internal(e.to_string()))?;
+        let check = password::verify(password, usable.as_ref().map(|r| r.password_hash.clone()));
+        let matches = match self.throttle.hashing().run(check, false).await {
+            Ok(checked) => checked.map_err(|e| LoginError::Internal(e.to_string()))?,
+            Err(_busy) => {
+                self.throttle.not_evaluated(attempt);
+                return Err(LoginError::Busy);
+            }
+        };
         match usable {
             Some(record) if matches => {
-                self.throttle.record_success(&key);
+                self.throttle.succeeded(attempt);
                 Ok(SignedIn {
                     user: record.summary,
                     session_epoch: record.session_epoch,
                 })
             }
-            _ => {
-                self.throttle.record_failure(&key, client, Instant::now());
-                Err(LoginError::InvalidCredentials)
-            }
+            _ => Err(LoginError::InvalidCredentials),
         }
+    }
+
+    /// Hashes a new password within the cap on hashing at once (waiting for a slot).
+    async fn hash(
+        &self,
+        password: &NewPassword,
+    ) -> Result<password::PasswordHashString, UserError> {
+        let password = password.clone();
+        let hashed = self
+            .throttle
+            .hashing()
+            .run(async move { password::hash(&password).await }, true)
+            .await
+            .map_err(|busy| UserError::Internal(busy.to_string()))?;
+        Ok(hashed?)
     }
 
     /// The user behind a session, or `None` when the user is gone, disabled, or the session
@@ -139,7 +190,7 @@ impl UserService {
         let (Some(username), Some(role), Some(password)) = (username, role, password) else {
             return Err(UserError::Invalid(errors));
         };
-        let hash = password::hash(&password).await?;
+        let hash = self.hash(&password).await?;
         match self.store.insert_user(&username, role, &hash).await {
             Ok(id) => Ok(id),
             Err(StoreError::Conflict { .. }) => Err(UserError::Invalid(FieldErrors::single(
@@ -182,7 +233,7 @@ impl UserService {
     pub async fn reset_password(&self, id: UserId, password: String) -> Result<(), UserError> {
         let password = NewPassword::parse(password, &self.policy)
             .map_err(|e| UserError::Invalid(FieldErrors::single("password", e.to_string())))?;
-        let hash = password::hash(&password).await?;
+        let hash = self.hash(&password).await?;
         if self.store.set_password(id, &hash).await? {
             Ok(())
         } else {

@@ -3,7 +3,7 @@
 
 use crate::{DEFAULT_DATABASE_URL, ServerConfig};
 use clap::{Args, Parser, Subcommand};
-use domain::login_throttle::ThrottlePolicy;
+use domain::login_throttle::{HashLimiter, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
 use std::net::SocketAddr;
@@ -57,20 +57,27 @@ pub struct ServeArgs {
     /// Minimum length of a new password.
     #[arg(long, env = "BRIDGEKEEPER_MIN_PASSWORD_LENGTH", default_value_t = 12, value_parser = clap::value_parser!(u16).range(8..=128))]
     pub min_password_length: u16,
-    /// Failed sign-ins allowed per user name within 15 minutes.
-    #[arg(
-        long,
-        env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_USER",
-        default_value_t = 5
-    )]
+    /// Hours after sign-in at which a session ends, however active.
+    #[arg(long, env = "BRIDGEKEEPER_SESSION_LIFETIME_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub session_lifetime_hours: u32,
+    /// Failed sign-ins allowed per user name from one client address within 15 minutes.
+    #[arg(long, env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_USER", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub login_attempts_per_user: u32,
+    /// Failed sign-ins allowed per user name from all addresses together within 15 minutes
+    /// (reaching it locks the account for everyone until then: keep it well above the former).
+    #[arg(long, env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_USER_ALL_ADDRESSES", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub login_attempts_per_user_all_addresses: u32,
     /// Failed sign-ins allowed per client address within 15 minutes.
-    #[arg(
-        long,
-        env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_ADDRESS",
-        default_value_t = 20
-    )]
+    #[arg(long, env = "BRIDGEKEEPER_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub login_attempts_per_address: u32,
+    /// The portal is behind a reverse proxy that sets X-Forwarded-For: the last address in it
+    /// is the client's (for the sign-in limits). Never set it without such a proxy.
+    #[arg(long, env = "BRIDGEKEEPER_TRUSTED_PROXY")]
+    pub trusted_proxy: bool,
+    /// Password checks (argon2, ~19 MiB each) computed at once; further sign-ins wait up to a
+    /// second, then are asked to try again.
+    #[arg(long, env = "BRIDGEKEEPER_CONCURRENT_PASSWORD_CHECKS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrent_password_checks: u16,
     /// File holding the key that seals CMS passwords at rest (created at first run, mode 0600).
     #[arg(
         long,
@@ -118,14 +125,22 @@ impl ServeArgs {
             database_url: self.database.database_url.clone(),
             site_root: self.site_root.clone(),
             idle_timeout: time::Duration::minutes(i64::from(self.idle_timeout_minutes)),
+            session_lifetime: time::Duration::hours(i64::from(self.session_lifetime_hours)),
+            clock: domain::session::Clock::default(),
             password_policy: PasswordPolicy {
                 min_length: usize::from(self.min_password_length),
             },
             throttle: ThrottlePolicy {
-                per_username: self.login_attempts_per_user,
+                per_user_and_address: self.login_attempts_per_user,
+                per_username: self.login_attempts_per_user_all_addresses,
                 per_address: self.login_attempts_per_address,
+                trusted_proxy: self.trusted_proxy,
                 ..ThrottlePolicy::default()
             },
+            password_hashing: HashLimiter::new(
+                usize::from(self.concurrent_password_checks),
+                domain::login_throttle::DEFAULT_HASH_WAIT,
+            ),
             secure_cookies: self.secure_cookies,
             secrets,
             demo_cms: None,

@@ -6,12 +6,13 @@ pub mod cli;
 mod csp;
 pub mod demo;
 mod security;
+pub mod sessions;
 
 use anyhow::Context as _;
 use app::context::AppContext;
 use axum::Router;
 use axum::routing::get;
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
+use domain::login_throttle::{HashLimiter, LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
 use domain::store::{SqliteStore, Store};
@@ -36,8 +37,14 @@ pub struct ServerConfig {
     /// Where cargo-leptos put the wasm bundle and the stylesheet (`target/site`).
     pub site_root: String,
     pub idle_timeout: time::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: time::Duration,
+    /// The time sessions are judged by (tests move it forward).
+    pub clock: domain::session::Clock,
     pub password_policy: PasswordPolicy,
     pub throttle: ThrottlePolicy,
+    /// The cap on password hashing at once (shared by every sign-in).
+    pub password_hashing: HashLimiter,
     /// Mark the session cookie `Secure`: set when users reach the portal over HTTPS.
     pub secure_cookies: bool,
     /// Seals CMS passwords at rest.
@@ -130,7 +137,8 @@ async fn router(
             .clone()
             .continuously_delete_expired(tokio::time::Duration::from_secs(300)),
     );
-    let session_layer = SessionManagerLayer::new(sessions)
+    // The table holds hashes of the session ids; the cookies hold the ids.
+    let session_layer = SessionManagerLayer::new(sessions::HashedIds(sessions))
         .with_name("bridgekeeper_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -153,11 +161,20 @@ async fn router(
         bell.clone(),
     ));
     let context = AppContext {
-        users: Arc::new(UserService::new(
-            store.clone(),
-            config.password_policy,
-            LoginThrottle::new(config.throttle),
-        )),
+        users: Arc::new(
+            UserService::new(
+                store.clone(),
+                config.password_policy,
+                LoginThrottle::with_hashing(config.throttle, config.password_hashing.clone()),
+            )
+            .with_sessions(
+                domain::session::SessionPolicy {
+                    idle: config.idle_timeout,
+                    lifetime: config.session_lifetime,
+                },
+                config.clock.clone(),
+            ),
+        ),
         systems: systems.clone(),
         monitor,
         settings: Arc::new(SettingsService::new(
@@ -194,12 +211,14 @@ async fn router(
         }
     };
     let app = Router::new()
-        .leptos_routes_with_context(&leptos_options, routes, provide, {
+        .leptos_routes_with_context(&leptos_options, routes, provide.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
+        // The fallback (assets, and the not-found page for anything else, such as the
+        // browser's `/favicon.ico`) renders the app too: it needs the context as much.
         .fallback(leptos_axum::file_and_error_handler_with_context(
-            csp::provide_request_nonce,
+            provide,
             app::shell,
         ))
         .with_state(leptos_options)

@@ -24,11 +24,16 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        // Password hashes, sessions and passcodes: readable by this user only. SQLite gives the
+        // `-wal` and `-shm` files the database file's mode; files of older versions are fixed.
+        let file = options.get_filename().to_path_buf();
+        owner_only(&file)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Database(format!("cannot open `{url}`: {e}")))?;
+        owner_only(&file)?;
         sqlx::migrate!("../migrations/sqlite")
             .run(&pool)
             .await
@@ -40,6 +45,42 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// Creates the database file (mode 0600) if it is missing and makes it, its `-wal` and its
+/// `-shm` readable and writable by their owner only.
+#[cfg(unix)]
+fn owner_only(file: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let name = file.as_os_str();
+    if name.is_empty() || name == ":memory:" {
+        return Ok(());
+    }
+    let failed = |path: &std::path::Path, e: std::io::Error| {
+        StoreError::Database(format!("cannot protect `{}`: {e}", path.display()))
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(file)
+        .map_err(|e| failed(file, e))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = name.to_owned();
+        path.push(suffix);
+        let path = std::path::PathBuf::from(path);
+        match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(failed(&path, e)),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_file: &std::path::Path) -> Result<(), StoreError> {
+    Ok(())
 }
 
 pub(super) fn db_err(e: sqlx::Error) -> StoreError {

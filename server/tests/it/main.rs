@@ -6,6 +6,7 @@ mod audit;
 mod booking;
 mod calendar;
 mod http;
+mod security;
 #[cfg(unix)]
 mod shutdown;
 mod sinks;

@@ -8,7 +8,7 @@ use app::pages::systems::DemoCluster;
 use bridgekeeper::background::Background;
 use bridgekeeper::{Running, ServerConfig, open_store, start_with};
 use cms_sim::{Cluster, SimConfig};
-use domain::login_throttle::{LoginThrottle, ThrottlePolicy};
+use domain::login_throttle::{HashLimiter, LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
 use domain::store::{SqliteStore, Store};
@@ -55,6 +55,8 @@ pub struct Builder {
     sim: Option<SimConfig>,
     system: Option<SimSystem>,
     throttle: ThrottlePolicy,
+    password_hashing: HashLimiter,
+    clock: domain::session::Clock,
     demo_cms: Option<DemoCluster>,
     background: Background,
     never_sent: Vec<String>,
@@ -105,6 +107,18 @@ impl Builder {
         self
     }
 
+    /// The cap on password hashing at once (the test keeps a clone to read its counters).
+    pub fn password_hashing(mut self, limiter: HashLimiter) -> Self {
+        self.password_hashing = limiter;
+        self
+    }
+
+    /// The clock sessions are judged by (the test keeps a clone to move it forward).
+    pub fn clock(mut self, clock: domain::session::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     pub fn demo_cms(mut self, demo: DemoCluster) -> Self {
         self.demo_cms = Some(demo);
         self
@@ -149,8 +163,11 @@ impl Builder {
             database_url: db.clone(),
             site_root: "target/site".into(),
             idle_timeout: time::Duration::minutes(30),
+            session_lifetime: time::Duration::hours(12),
+            clock: self.clock,
             password_policy: PasswordPolicy::default(),
             throttle: self.throttle,
+            password_hashing: self.password_hashing,
             secure_cookies: false,
             secrets: SecretBox::from_base64(&key).unwrap(),
             demo_cms: self.demo_cms,
@@ -273,6 +290,8 @@ impl Portal {
             sim: None,
             system: None,
             throttle: ThrottlePolicy::default(),
+            password_hashing: HashLimiter::default(),
+            clock: domain::session::Clock::default(),
             demo_cms: None,
             background: Background::default(),
             never_sent: Vec::new(),
@@ -293,6 +312,11 @@ impl Portal {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.running.addr)
+    }
+
+    /// The database's URL (`sqlite://…`).
+    pub fn database_url(&self) -> &str {
+        &self.config.database_url
     }
 
     pub fn origin(&self) -> String {
