@@ -16,7 +16,7 @@ pub async fn whoami() -> Result<Option<UserSummary>, AppError> {
 #[server(endpoint = "login", output = crate::codec::Json)]
 pub async fn login(
     username: String,
-    password: String,
+    password: domain::Redacted,
     next: Option<String>,
 ) -> Result<(), AppError> {
     use axum::extract::ConnectInfo;
@@ -28,7 +28,7 @@ pub async fn login(
         .map_err(|e| AppError::internal("client address unavailable", e))?;
     let signed_in = ctx
         .users
-        .authenticate(&username, password, client.ip())
+        .authenticate(&username, password.into_inner(), client.ip())
         .await
         .map_err(|e| match e {
             domain::users::LoginError::Internal(cause) => {
