@@ -16,7 +16,7 @@ pub async fn whoami() -> Result<Option<UserSummary>, AppError> {
 #[server(endpoint = "login", output = crate::codec::Json)]
 pub async fn login(
     username: String,
-    password: String,
+    password: domain::Redacted,
     next: Option<String>,
 ) -> Result<(), AppError> {
     use axum::extract::ConnectInfo;
@@ -41,7 +41,7 @@ pub async fn login(
         .client_address(client.ip(), forwarded_for.as_deref());
     let signed_in = ctx
         .users
-        .authenticate(&username, password, client)
+        .authenticate(&username, password.into_inner(), client)
         .await
         .map_err(|e| match e {
             domain::users::LoginError::Internal(cause) => {

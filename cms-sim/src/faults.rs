@@ -26,6 +26,8 @@ pub struct Faults {
     pub wrong_credentials: bool,
     /// XML bodies are cut short (not well-formed).
     pub malformed_xml: bool,
+    /// Every list answer claims this `total` (a hostile or buggy server), whatever it holds.
+    pub claimed_total: Option<u64>,
 }
 
 /// What a bulk sync does when it is due to move on.

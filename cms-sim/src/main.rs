@@ -102,6 +102,9 @@ struct Args {
     /// Fault: XML answers are cut short.
     #[arg(long)]
     malformed_xml: bool,
+    /// Fault: every list answer claims this total (a hostile or buggy server).
+    #[arg(long)]
+    claimed_total: Option<u64>,
     /// Fault: these nodes (indexes, comma-separated) start down.
     #[arg(long, value_delimiter = ',')]
     down_nodes: Vec<usize>,
@@ -150,6 +153,7 @@ impl Args {
                 bulk_sync: self.bulk_sync_fault,
                 wrong_credentials: self.wrong_credentials,
                 malformed_xml: self.malformed_xml,
+                claimed_total: self.claimed_total,
             },
             request_log_limit: self.request_log_limit,
         })

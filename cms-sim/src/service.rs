@@ -94,6 +94,10 @@ pub(crate) async fn handle(
             };
             let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
             let xml = reply.xml.map(|xml| {
+                let xml = match faults.claimed_total {
+                    Some(total) if method == hyper::Method::GET => claim_total(&xml, total),
+                    _ => xml,
+                };
                 if faults.malformed_xml {
                     malform(&xml)
                 } else {
@@ -113,6 +117,17 @@ pub(crate) async fn handle(
         response.status().as_u16(),
     );
     Ok(response)
+}
+
+/// A list answer with its root's `total="…"` replaced by `total` (other answers unchanged).
+fn claim_total(xml: &str, total: u64) -> String {
+    let Some(start) = xml.find(" total=\"").map(|at| at + " total=\"".len()) else {
+        return xml.to_string();
+    };
+    let Some(len) = xml[start..].find('"') else {
+        return xml.to_string();
+    };
+    format!("{}{total}{}", &xml[..start], &xml[start + len..])
 }
 
 fn log(

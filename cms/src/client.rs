@@ -22,6 +22,14 @@ use crate::xml;
 /// Bodies larger than this are not CMS answers.
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// The most items one whole-collection listing reads (twice the most placeholder spaces a
+/// system may have), whatever `total` the server reports.
+pub const MAX_LIST_ITEMS: u64 = 20_000;
+/// The most pages one whole-collection listing requests.
+pub const MAX_LIST_PAGES: u32 = 2_000;
+/// How long one whole-collection listing may take, all its pages together.
+pub const LIST_DEADLINE: Duration = Duration::from_secs(60);
+
 /// A connection to one Cisco Meeting Server (through its primary address and alternates).
 /// Cheap to clone; clones share connections, limits and health.
 #[derive(Clone)]
@@ -250,6 +258,16 @@ impl Connector {
         })
     }
 
+    /// The error of a listing of `path` stopped at a bound (on the endpoint last used).
+    fn list_error(&self, path: &str, kind: ErrorKind) -> CmsError {
+        let index = self
+            .pinned
+            .or_else(|| *self.shared.last_used.lock().ok()?)
+            .unwrap_or(0);
+        self.shared
+            .error(index, &ApiRequest::get(path.to_string()), kind)
+    }
+
     /// Sends a request to the first reachable endpoint and returns its `200` answer.
     pub(crate) async fn execute(&self, request: ApiRequest) -> Result<Reply, CmsError> {
         let (first, rest) = self.route();
@@ -351,7 +369,9 @@ impl Connector {
     /// Lists a whole collection, page after page: each page asks for what follows the items
     /// received so far (whatever cap the server applies), until `total` is reached or a page
     /// comes back empty or with nothing new. Items are de-duplicated by id, as the list may
-    /// shift meanwhile.
+    /// shift meanwhile. Bounded whatever the server says: a `total` or a list over
+    /// [`MAX_LIST_ITEMS`], more than [`MAX_LIST_PAGES`] pages or longer than
+    /// [`LIST_DEADLINE`] end the listing with an error naming the bound.
     /// Also says which endpoint answered the last page.
     pub(crate) async fn all_with_endpoint<T: Listed>(
         &self,
@@ -361,7 +381,22 @@ impl Connector {
         let mut items: Vec<T> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut offset: u64 = 0;
+        let started = tokio::time::Instant::now();
+        let mut pages: u32 = 0;
         loop {
+            let elapsed = started.elapsed();
+            if pages >= MAX_LIST_PAGES || elapsed >= LIST_DEADLINE {
+                return Err(self.list_error(
+                    path,
+                    ErrorKind::EndlessList {
+                        pages,
+                        elapsed,
+                        max_pages: MAX_LIST_PAGES,
+                        deadline: LIST_DEADLINE,
+                    },
+                ));
+            }
+            pages += 1;
             let mut page_query = query.to_vec();
             page_query.push(("offset", offset.to_string()));
             let reply = self
@@ -369,6 +404,15 @@ impl Connector {
                 .await?;
             let page: Page<T> = reply.page()?;
             let received = page.items.len() as u64;
+            if page.total > MAX_LIST_ITEMS || offset.saturating_add(received) > MAX_LIST_ITEMS {
+                return Err(self.list_error(
+                    path,
+                    ErrorKind::TooManyItems {
+                        reported: page.total.max(offset.saturating_add(received)),
+                        limit: MAX_LIST_ITEMS,
+                    },
+                ));
+            }
             offset += received;
             let before = items.len();
             for item in page.items {

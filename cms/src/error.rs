@@ -72,6 +72,20 @@ pub enum ErrorKind {
     ConnectionLost(String),
     #[error("TLS failure: {0}")]
     Tls(String),
+    /// A collection larger than [`crate::client::MAX_LIST_ITEMS`] (as its `total` says, or as
+    /// its pages turn out).
+    #[error("the server reported {reported} items; at most {limit} are read")]
+    TooManyItems { reported: u64, limit: u64 },
+    /// A collection whose pages did not end within the page or time bound.
+    #[error(
+        "the list did not end after {pages} pages in {elapsed:?}; at most {max_pages} pages within {deadline:?} are read"
+    )]
+    EndlessList {
+        pages: u32,
+        elapsed: Duration,
+        max_pages: u32,
+        deadline: Duration,
+    },
     #[error("unexpected response (HTTP {status}): {reason}; body: {excerpt:?}")]
     UnexpectedResponse {
         status: u16,

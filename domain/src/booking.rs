@@ -194,9 +194,19 @@ impl fmt::Display for Title {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SipUri(String);
 
+/// The refused text (its first 60 characters: an error never repeats a huge input).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("\"{0}\" is not a SIP URI (user@domain)")]
 pub struct InvalidSipUri(pub String);
+
+impl InvalidSipUri {
+    fn of(text: &str) -> Self {
+        match text.char_indices().nth(60) {
+            Some((cut, _)) => InvalidSipUri(format!("{}…", &text[..cut])),
+            None => InvalidSipUri(text.to_string()),
+        }
+    }
+}
 
 impl SipUri {
     pub fn parse(text: &str) -> Result<SipUri, InvalidSipUri> {
@@ -205,7 +215,7 @@ impl SipUri {
             .strip_prefix("sip:")
             .or_else(|| trimmed.strip_prefix("SIP:"))
             .unwrap_or(trimmed);
-        let invalid = || InvalidSipUri(trimmed.to_string());
+        let invalid = || InvalidSipUri::of(trimmed);
         let (user, host) = bare.split_once('@').ok_or_else(invalid)?;
         let user_ok = !user.is_empty()
             && user.len() <= 128
@@ -277,6 +287,13 @@ impl fmt::Debug for Passcode {
 
 /// How long meetings are, in whole minutes: 1 minute to 24 hours.
 pub const MAX_DURATION_MINUTES: i64 = 24 * 60;
+
+/// How many participants one booking dials.
+pub const MAX_PARTICIPANTS: usize = 100;
+
+/// The participants field's size limit (bytes), checked before any parsing: room for
+/// [`MAX_PARTICIPANTS`] of the longest SIP URIs with their separators.
+pub const MAX_PARTICIPANTS_TEXT: usize = 64 * 1024;
 
 /// The global defaults of Administrative Tools → Conference Settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

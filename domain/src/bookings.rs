@@ -6,8 +6,9 @@ use crate::booking::recurrence::{parse_iso_date, parse_weekday};
 use crate::booking::rules::{Occupancy, Span};
 use crate::booking::{Booked, CalendarBlock, ConferencePage, DialIn, Frequency, MAX_OCCURRENCES};
 use crate::booking::{
-    ConferenceSettings, ConferenceType, MAX_DURATION_MINUTES, MeetingId, MeetingState, MeetingView,
-    Passcode, Recurrence, RecurrenceEnd, SipUri, Title,
+    ConferenceSettings, ConferenceType, MAX_DURATION_MINUTES, MAX_PARTICIPANTS,
+    MAX_PARTICIPANTS_TEXT, MeetingId, MeetingState, MeetingView, Passcode, Recurrence,
+    RecurrenceEnd, SipUri, Title,
 };
 use crate::store::bookings::{
     Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference,
@@ -18,6 +19,7 @@ use crate::system_access::SystemAccessService;
 use crate::zone::{Zone, format_local, format_utc};
 use crate::{FieldErrors, Permission, Role, UserId};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use time::{OffsetDateTime, PrimitiveDateTime, Time};
 use tokio::sync::Notify;
@@ -48,8 +50,8 @@ impl From<StoreError> for BookingError {
     }
 }
 
-/// The booking form as typed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// The booking form as typed. Its `Debug` masks the passcode.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct ConferenceInput {
     pub title: String,
     /// `YYYY-MM-DD`.
@@ -78,6 +80,22 @@ pub struct ConferenceInput {
     pub until: String,
 }
 
+impl std::fmt::Debug for ConferenceInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConferenceInput")
+            .field("title", &self.title)
+            .field("date", &self.date)
+            .field("start_time", &self.start_time)
+            .field("end_time", &self.end_time)
+            .field("duration_minutes", &self.duration_minutes)
+            .field("time_zone", &self.time_zone)
+            .field("conference_type", &self.conference_type)
+            .field("system", &self.system)
+            .field("passcode", &crate::redacted::MASK)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Wakes the scheduler engine when bookings change.
 #[derive(Debug, Default)]
 pub struct EngineBell(Notify);
@@ -99,6 +117,23 @@ pub struct BookingService {
 
 /// How far ahead meetings may be booked.
 const MAX_DAYS_AHEAD: i64 = 3 * 366;
+
+/// The horizon rule, for every occurrence booked, edited, moved or extended: it starts no later
+/// than [`MAX_DAYS_AHEAD`] days after `now`.
+fn too_far_ahead(span: &Span, now: OffsetDateTime) -> bool {
+    now.checked_add(time::Duration::days(MAX_DAYS_AHEAD))
+        .is_none_or(|limit| span.start() > limit)
+}
+
+/// The length rule, for every occurrence booked, edited, moved or extended: at most
+/// [`MAX_DURATION_MINUTES`] from its start to its end (so repeated extensions cannot make a
+/// three-day meeting).
+fn too_long(span: &Span) -> bool {
+    span.end() - span.start() > time::Duration::minutes(MAX_DURATION_MINUTES)
+}
+
+const TOO_LONG: &str = "a meeting lasts at most 24 hours";
+const TOO_FAR: &str = "is too far ahead (at most 3 years)";
 
 impl BookingService {
     pub fn new(store: Arc<dyn Store>, bell: Arc<EngineBell>) -> Self {
@@ -187,15 +222,27 @@ impl BookingService {
                 "date",
                 "the meeting would be over already",
             )));
-        } else if first.start() < now - time::Duration::minutes(1) {
+        } else if now
+            .checked_sub(time::Duration::minutes(1))
+            .is_some_and(|grace| first.start() < grace)
+        {
             return Err(BookingError::Invalid(FieldErrors::single(
                 "start_time",
                 "is in the past",
             )));
-        } else if first.start() > now + time::Duration::days(MAX_DAYS_AHEAD) {
+        } else if too_far_ahead(&first, now) {
+            return Err(BookingError::Invalid(FieldErrors::single("date", TOO_FAR)));
+        } else if let Some(late) = parsed.spans.iter().find(|s| too_far_ahead(s, now)) {
             return Err(BookingError::Invalid(FieldErrors::single(
-                "date",
-                "is too far ahead",
+                "repeat",
+                format!(
+                    "the series would reach {}: occurrences are booked at most 3 years ahead",
+                    format_utc(late.start())
+                ),
+            )));
+        } else if parsed.spans.iter().any(too_long) {
+            return Err(BookingError::Invalid(FieldErrors::single(
+                "end_time", TOO_LONG,
             )));
         }
         let SystemChoice {
@@ -409,8 +456,17 @@ impl BookingService {
         let minutes = by.whole_minutes();
         let title =
             Title::parse(&meeting.title).map_err(|e| BookingError::Internal(e.to_string()))?;
-        let end = meeting.span.end() + by;
-        let span = Span::new(meeting.span.start(), end).ok_or(BookingError::NotFound)?;
+        let refused = || {
+            BookingError::Invalid(FieldErrors::single(
+                "minutes",
+                format!("{TOO_LONG}: it would end too late"),
+            ))
+        };
+        let end = meeting.span.end().checked_add(by).ok_or_else(refused)?;
+        let span = Span::new(meeting.span.start(), end).ok_or_else(refused)?;
+        if too_long(&span) {
+            return Err(refused());
+        }
         Self::changed(
             self.store
                 .change_meeting(
@@ -451,7 +507,11 @@ impl BookingService {
         }
         let title =
             Title::parse(&meeting.title).map_err(|e| BookingError::Internal(e.to_string()))?;
-        let end = now.max(meeting.span.start() + time::Duration::milliseconds(1));
+        let end = meeting
+            .span
+            .start()
+            .checked_add(time::Duration::milliseconds(1))
+            .map_or(meeting.span.end(), |earliest| now.max(earliest));
         let span = Span::new(meeting.span.start(), end).ok_or(BookingError::NotFound)?;
         Self::changed(
             self.store
@@ -536,10 +596,12 @@ impl BookingService {
                     "",
                 )
             };
-            if let Some(span) = span
-                && span.start() < now
-            {
-                errors.add("start_time", "is in the past");
+            if let Some(span) = span {
+                if span.start() < now {
+                    errors.add("start_time", "is in the past");
+                } else if too_far_ahead(&span, now) {
+                    errors.add("date", TOO_FAR);
+                }
             }
             span
         } else {
@@ -646,6 +708,10 @@ impl BookingService {
                     Some(span) if span.start() < now => errors.add(
                         "start_time",
                         format!("would put the {date} occurrence in the past"),
+                    ),
+                    Some(span) if too_far_ahead(&span, now) => errors.add_once(
+                        "start_time",
+                        format!("would put the {date} occurrence more than 3 years ahead"),
                     ),
                     Some(span) => moves.push((m.id, span)),
                     None => {
@@ -967,8 +1033,9 @@ pub struct MeetingEdit {
 }
 
 /// A change of a whole series, as typed. Empty times keep each occurrence's own; an empty
-/// passcode keeps it unless `remove_passcode`; an empty type or system keeps it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// passcode keeps it unless `remove_passcode`; an empty type or system keeps it. Its `Debug`
+/// masks the passcode.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct SeriesEdit {
     pub title: String,
     pub start_time: String,
@@ -981,6 +1048,20 @@ pub struct SeriesEdit {
     pub conference_type: String,
     /// A system id for every pending occurrence, or `auto`.
     pub system: String,
+}
+
+impl std::fmt::Debug for SeriesEdit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeriesEdit")
+            .field("title", &self.title)
+            .field("start_time", &self.start_time)
+            .field("end_time", &self.end_time)
+            .field("conference_type", &self.conference_type)
+            .field("system", &self.system)
+            .field("passcode", &crate::redacted::MASK)
+            .field("remove_passcode", &self.remove_passcode)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A booking, parsed: only valid values. `spans` holds each occurrence (the first one first).
@@ -1025,7 +1106,13 @@ fn parse_span(
     let end = if end_time.trim().is_empty() {
         match duration.trim().parse::<i64>() {
             Ok(minutes) if (1..=MAX_DURATION_MINUTES).contains(&minutes) => {
-                Some(start + time::Duration::minutes(minutes))
+                match start.checked_add(time::Duration::minutes(minutes)) {
+                    Some(end) => Some(end),
+                    None => {
+                        errors.add("date", "must be a date (YYYY-MM-DD)");
+                        None
+                    }
+                }
             }
             _ => {
                 errors.add("duration_minutes", "must be 1 to 1440 minutes");
@@ -1042,9 +1129,9 @@ fn parse_span(
         }
     }?;
     match Span::new(start, end) {
-        Some(span) if end - start <= time::Duration::minutes(MAX_DURATION_MINUTES) => Some(span),
+        Some(span) if !too_long(&span) => Some(span),
         Some(_) => {
-            errors.add("end_time", "a meeting lasts at most 24 hours");
+            errors.add("end_time", TOO_LONG);
             None
         }
         None => {
@@ -1054,21 +1141,41 @@ fn parse_span(
     }
 }
 
-/// SIP URIs separated by commas, semicolons, spaces or new lines; duplicates dropped.
+/// SIP URIs separated by commas, semicolons, spaces or new lines; duplicates dropped. Bounded:
+/// a text over [`MAX_PARTICIPANTS_TEXT`] is refused before any parsing, and parsing stops at the
+/// first participant over [`MAX_PARTICIPANTS`]; one message per problem, not one per item.
 fn parse_participants(errors: &mut FieldErrors, text: &str) -> Vec<SipUri> {
+    if text.len() > MAX_PARTICIPANTS_TEXT {
+        errors.add(
+            "participants",
+            format!(
+                "must be at most {} KiB (at most {MAX_PARTICIPANTS} participants)",
+                MAX_PARTICIPANTS_TEXT / 1024
+            ),
+        );
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
     let mut participants = Vec::new();
     for text in text
         .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
         .filter(|t| !t.is_empty())
     {
         match SipUri::parse(text) {
-            Ok(uri) if !participants.contains(&uri) => participants.push(uri),
-            Ok(_) => {}
-            Err(e) => errors.add("participants", e.to_string()),
+            Ok(uri) if seen.contains(&uri) => {}
+            Ok(_) if participants.len() == MAX_PARTICIPANTS => {
+                errors.add(
+                    "participants",
+                    format!("at most {MAX_PARTICIPANTS} participants"),
+                );
+                break;
+            }
+            Ok(uri) => {
+                seen.insert(uri.clone());
+                participants.push(uri);
+            }
+            Err(e) => errors.add_once("participants", e.to_string()),
         }
-    }
-    if participants.len() > 100 {
-        errors.add("participants", "at most 100 participants");
     }
     participants
 }
@@ -1088,9 +1195,22 @@ fn parse_recurrence(errors: &mut FieldErrors, input: &ConferenceInput) -> Option
         "weekdays" => Frequency::Weekdays,
         "monthly" => Frequency::Monthly,
         "weekly" => {
-            let days: Option<Vec<_>> = input.weekdays.iter().map(|d| parse_weekday(d)).collect();
+            // Each day once, in the week's order, however often it was sent.
+            let days: Option<BTreeSet<_>> = if input.weekdays.len() > 7 * 4 {
+                None
+            } else {
+                input
+                    .weekdays
+                    .iter()
+                    .map(|d| parse_weekday(d).map(|d| d.number_days_from_monday()))
+                    .collect()
+            };
             match days {
-                Some(days) => Frequency::Weekly(days),
+                Some(days) => Frequency::Weekly(
+                    days.into_iter()
+                        .map(|n| time::Weekday::Monday.nth_next(n))
+                        .collect(),
+                ),
                 None => {
                     errors.add("weekdays", "unknown day of the week");
                     return None;
@@ -1170,7 +1290,10 @@ fn parse_input(
                 Ok(dates) => {
                     for date in dates {
                         let start = zone.instant(PrimitiveDateTime::new(date, local_start.time()));
-                        if let Some(span) = Span::new(start, start + length) {
+                        if let Some(span) = start
+                            .checked_add(length)
+                            .and_then(|end| Span::new(start, end))
+                        {
                             spans.push(span);
                         }
                     }

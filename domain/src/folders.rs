@@ -71,39 +71,42 @@ impl FolderService {
     }
 
     /// Moves a folder under another (or to the top); never into itself or its own sub-folders.
+    /// The rules are checked on the folders as they are in the store's write transaction, so
+    /// two racing moves (A under B, B under A) cannot both pass.
     pub async fn move_to(&self, id: FolderId, parent: Option<FolderId>) -> Result<(), FolderError> {
-        let folders = self.store.folders().await?;
-        let name = find(&folders, id)?.name.clone();
-        if let Some(parent) = parent {
-            find(&folders, parent)?;
-            if is_within(&folders, parent, id) {
-                return Err(FolderError::Invalid(FieldErrors::single(
-                    "parent",
-                    "a folder cannot be moved into itself or one of its sub-folders",
-                )));
+        let check = move |folders: &[Folder]| -> Result<(), FolderError> {
+            let name = find(folders, id)?.name.clone();
+            if let Some(parent) = parent {
+                find(folders, parent)?;
+                if is_within(folders, parent, id) {
+                    return Err(FolderError::Invalid(FieldErrors::single(
+                        "parent",
+                        "a folder cannot be moved into itself or one of its sub-folders",
+                    )));
+                }
             }
-        }
-        checked_name(&folders, parent, Some(id), &name)?;
-        self.store.move_folder(id, parent).await?;
-        Ok(())
+            checked_name(folders, parent, Some(id), &name).map(|_| ())
+        };
+        self.store.move_folder(id, parent, &check).await?
     }
 
     /// Deletes a folder; its systems and sub-folders go to `target` (the top when `None`),
-    /// which must not be the folder itself or inside it.
+    /// which must not be the folder itself or inside it (checked in the deleting transaction).
     pub async fn delete(&self, id: FolderId, target: Option<FolderId>) -> Result<(), FolderError> {
-        let folders = self.store.folders().await?;
-        find(&folders, id)?;
-        if let Some(target) = target {
-            find(&folders, target)?;
-            if is_within(&folders, target, id) {
-                return Err(FolderError::Invalid(FieldErrors::single(
-                    "target",
-                    "choose a folder outside the one being deleted",
-                )));
+        let check = move |folders: &[Folder]| -> Result<(), FolderError> {
+            find(folders, id)?;
+            if let Some(target) = target {
+                find(folders, target)?;
+                if is_within(folders, target, id) {
+                    return Err(FolderError::Invalid(FieldErrors::single(
+                        "target",
+                        "choose a folder outside the one being deleted",
+                    )));
+                }
             }
-        }
-        self.store.delete_folder(id, target).await?;
-        Ok(())
+            Ok(())
+        };
+        self.store.delete_folder(id, target, &check).await?
     }
 
     pub async fn place_system(
@@ -111,6 +114,12 @@ impl FolderService {
         system: SystemId,
         folder: Option<FolderId>,
     ) -> Result<(), FolderError> {
+        if self.store.system(system).await?.is_none() {
+            return Err(FolderError::Invalid(FieldErrors::single(
+                "system",
+                "no such system",
+            )));
+        }
         if let Some(folder) = folder {
             find(&self.store.folders().await?, folder)?;
         }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod booking;
 pub mod navigator;
 pub mod next_path;
+pub mod redacted;
 pub mod role;
 pub mod system;
 pub mod system_access;
@@ -46,6 +47,7 @@ pub mod users;
 #[cfg(feature = "ssr")]
 pub mod zone;
 
+pub use redacted::Redacted;
 pub use role::{Permission, Role};
 pub use user::{UserId, UserSummary, Username};
 pub use validation::{FieldError, FieldErrors};

@@ -19,8 +19,8 @@ use std::sync::Arc;
 pub const TRACE_PAGE_SIZE: u32 = 50;
 const MAX_TEXT: usize = 200;
 
-/// The Edit Settings form, as typed.
-#[derive(Debug, Clone, Default)]
+/// The Edit Settings form, as typed. Its `Debug` masks the alternate's password.
+#[derive(Clone, Default)]
 pub struct SettingsInput {
     pub name: String,
     pub description: String,
@@ -40,8 +40,19 @@ pub struct SettingsInput {
     pub allow_incoming_sip: bool,
 }
 
-/// The Connection form, as typed.
-#[derive(Debug, Clone, Default)]
+impl std::fmt::Debug for SettingsInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SettingsInput")
+            .field("name", &self.name)
+            .field("alternate_address", &self.alternate_address)
+            .field("alternate_username", &self.alternate_username)
+            .field("alternate_password", &crate::redacted::MASK)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Connection form, as typed. Its `Debug` masks the password.
+#[derive(Clone, Default)]
 pub struct ConnectionInput {
     pub address: String,
     pub username: String,
@@ -49,6 +60,17 @@ pub struct ConnectionInput {
     pub password: String,
     pub tls: String,
     pub pinned_pem: String,
+}
+
+impl std::fmt::Debug for ConnectionInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionInput")
+            .field("address", &self.address)
+            .field("username", &self.username)
+            .field("password", &crate::redacted::MASK)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
 }
 
 pub struct SettingsService {

@@ -22,14 +22,25 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// What an administrator typed on the Add Systems form.
-#[derive(Debug, Clone, Default)]
+/// What an administrator typed on the Add Systems form. Its `Debug` masks the password.
+#[derive(Clone, Default)]
 pub struct AddSystemInput {
     pub address: String,
     pub username: String,
     pub password: String,
     pub tls: String,
     pub pinned_pem: String,
+}
+
+impl std::fmt::Debug for AddSystemInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddSystemInput")
+            .field("address", &self.address)
+            .field("username", &self.username)
+            .field("password", &crate::redacted::MASK)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

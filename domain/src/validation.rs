@@ -28,6 +28,14 @@ impl FieldErrors {
         });
     }
 
+    /// Adds the message unless `field` already has one: a list of many bad items says the first,
+    /// so hostile input cannot grow the answer.
+    pub fn add_once(&mut self, field: &str, message: impl Into<String>) {
+        if self.for_field(field).is_none() {
+            self.add(field, message);
+        }
+    }
+
     /// Records the error of a parse, if any, and hands back the parsed value.
     pub fn check<T, E: fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         match result {

@@ -111,10 +111,44 @@ pub fn format_utc(instant: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// The instants a list's date filter covers, dates typed in `zone` (both included): from the
+/// first date's midnight to the midnight after the last. An unreadable or out-of-range date
+/// (see [`crate::booking::recurrence::parse_iso_date`]) leaves its side open; no arithmetic here
+/// can overflow.
+pub fn date_range(
+    zone: &Zone,
+    from: &str,
+    to: &str,
+) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+    let midnight = |date: Date| zone.instant(PrimitiveDateTime::new(date, Time::MIDNIGHT));
+    let from = crate::booking::recurrence::parse_iso_date(from).map(midnight);
+    let to = crate::booking::recurrence::parse_iso_date(to)
+        .and_then(Date::next_day)
+        .map(midnight);
+    (from, to)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn date_ranges_never_overflow() {
+        let utc = Zone::utc();
+        let (from, to) = date_range(&utc, "2026-01-01", "2026-01-01");
+        assert_eq!(to.unwrap() - from.unwrap(), time::Duration::days(1));
+        for extreme in [
+            "9999-12-31",
+            "-9999-01-01",
+            "999999-01-01",
+            "0000-01-01",
+            "x",
+        ] {
+            let (from, to) = date_range(&utc, extreme, extreme);
+            assert_eq!((from, to), (None, None), "{extreme}");
+        }
+    }
 
     #[test]
     fn unknown_zones_are_refused() {

@@ -86,8 +86,8 @@ pub struct ServeArgs {
     )]
     pub secret_key_file: std::path::PathBuf,
     /// The key itself (32 bytes, base64), instead of the key file.
-    #[arg(long, env = "BRIDGEKEEPER_SECRET_KEY", hide_env_values = true)]
-    pub secret_key: Option<String>,
+    #[arg(long, env = "BRIDGEKEEPER_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub secret_key: Option<domain::Redacted>,
     /// Mark the session cookie Secure. Set this when users reach the portal over HTTPS
     /// (for example behind a TLS-terminating reverse proxy).
     #[arg(long, env = "BRIDGEKEEPER_SECURE_COOKIES")]
@@ -101,6 +101,11 @@ pub struct ServeArgs {
     /// Days the CMS API trace (each system's Logs tab) is kept.
     #[arg(long, env = "BRIDGEKEEPER_TRACE_RETENTION_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub trace_retention_days: u32,
+}
+
+/// A secret flag's value: masked in `Debug`.
+fn secret(text: &str) -> Result<domain::Redacted, std::convert::Infallible> {
+    Ok(domain::Redacted::new(text))
 }
 
 impl ServeArgs {
@@ -117,7 +122,7 @@ impl ServeArgs {
 
     pub fn config(&self) -> anyhow::Result<ServerConfig> {
         let secrets = match &self.secret_key {
-            Some(key) => SecretBox::from_base64(key)?,
+            Some(key) => SecretBox::from_base64(key.expose())?,
             None => SecretBox::from_key_file(&self.secret_key_file)?,
         };
         Ok(ServerConfig {

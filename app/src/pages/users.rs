@@ -27,11 +27,15 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 }
 
 #[server(endpoint = "users/create", output = crate::codec::Json)]
-pub async fn create_user(username: String, role: String, password: String) -> Result<(), AppError> {
+pub async fn create_user(
+    username: String,
+    role: String,
+    password: domain::Redacted,
+) -> Result<(), AppError> {
     let admin = crate::auth::require(domain::Permission::Administer).await?;
     crate::auth::context()?
         .users
-        .create(&username, &role, password)
+        .create(&username, &role, password.into_inner())
         .await
         .map_err(user_error)?;
     tracing::info!(by = %admin.username, user = %username.trim().to_lowercase(), %role, "user created");
@@ -51,11 +55,11 @@ pub async fn change_role(id: i64, role: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "users/password", output = crate::codec::Json)]
-pub async fn reset_password(id: i64, password: String) -> Result<(), AppError> {
+pub async fn reset_password(id: i64, password: domain::Redacted) -> Result<(), AppError> {
     let admin = crate::auth::require(domain::Permission::Administer).await?;
     crate::auth::context()?
         .users
-        .reset_password(domain::UserId(id), password)
+        .reset_password(domain::UserId(id), password.into_inner())
         .await
         .map_err(user_error)?;
     tracing::info!(by = %admin.username, user = id, "password reset");

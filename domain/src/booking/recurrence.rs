@@ -220,10 +220,18 @@ pub fn iso_date(date: Date) -> String {
     )
 }
 
-/// Reads `2026-11-24`.
+/// The years a typed date may have: far from the ends of the calendar types, so a day, a time
+/// zone's offset or a meeting's length added to any parsed date cannot overflow.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9000;
+
+/// Reads `2026-11-24` (a year in [`YEARS`]).
 pub fn parse_iso_date(text: &str) -> Option<Date> {
-    let mut parts = text.trim().splitn(3, '-');
-    let year: i32 = parts.next()?.parse().ok()?;
+    let text = text.trim();
+    if text.len() > 10 {
+        return None;
+    }
+    let mut parts = text.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok().filter(|y| YEARS.contains(y))?;
     let month: u8 = parts.next()?.parse().ok()?;
     let day: u8 = parts.next()?.parse().ok()?;
     Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()

@@ -1,31 +1,47 @@
 //! Folders in SQLite.
 
-use super::folders::FolderStore;
+use super::folders::{FolderCheck, FolderStore};
 use super::sqlite::db_err;
 use super::{SqliteStore, StoreError};
+use crate::folders::FolderError;
 use crate::navigator::{Folder, FolderId};
 use crate::system::SystemId;
-use sqlx::Row;
+use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+
+async fn read_folders(conn: &mut SqliteConnection) -> Result<Vec<Folder>, StoreError> {
+    sqlx::query("SELECT id, parent_id, name FROM folders ORDER BY name")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(Folder {
+                id: FolderId(r.try_get("id").map_err(db_err)?),
+                parent: r
+                    .try_get::<Option<i64>, _>("parent_id")
+                    .map_err(db_err)?
+                    .map(FolderId),
+                name: r.try_get("name").map_err(db_err)?,
+            })
+        })
+        .collect()
+}
+
+impl SqliteStore {
+    /// A transaction that holds the write lock from its first statement (`BEGIN IMMEDIATE`).
+    async fn immediate_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)
+    }
+}
 
 #[async_trait::async_trait]
 impl FolderStore for SqliteStore {
     async fn folders(&self) -> Result<Vec<Folder>, StoreError> {
-        sqlx::query("SELECT id, parent_id, name FROM folders ORDER BY name")
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
-                Ok(Folder {
-                    id: FolderId(r.try_get("id").map_err(db_err)?),
-                    parent: r
-                        .try_get::<Option<i64>, _>("parent_id")
-                        .map_err(db_err)?
-                        .map(FolderId),
-                    name: r.try_get("name").map_err(db_err)?,
-                })
-            })
-            .collect()
+        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        read_folders(&mut conn).await
     }
 
     async fn create_folder(
@@ -56,22 +72,36 @@ impl FolderStore for SqliteStore {
         &self,
         id: FolderId,
         parent: Option<FolderId>,
-    ) -> Result<bool, StoreError> {
+        check: &FolderCheck<'_>,
+    ) -> Result<Result<(), FolderError>, StoreError> {
+        let mut tx = self.immediate_tx().await?;
+        if let Err(refused) = check(&read_folders(&mut tx).await?) {
+            return Ok(Err(refused));
+        }
         let done = sqlx::query("UPDATE folders SET parent_id = ? WHERE id = ?")
             .bind(parent.map(|p| p.0))
             .bind(id.0)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        tx.commit().await.map_err(db_err)?;
+        Ok(if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(FolderError::NotFound)
+        })
     }
 
     async fn delete_folder(
         &self,
         id: FolderId,
         target: Option<FolderId>,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        check: &FolderCheck<'_>,
+    ) -> Result<Result<(), FolderError>, StoreError> {
+        let mut tx = self.immediate_tx().await?;
+        if let Err(refused) = check(&read_folders(&mut tx).await?) {
+            return Ok(Err(refused));
+        }
         match target {
             Some(target) => {
                 sqlx::query("UPDATE folder_systems SET folder_id = ? WHERE folder_id = ?")
@@ -101,7 +131,11 @@ impl FolderStore for SqliteStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        Ok(if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(FolderError::NotFound)
+        })
     }
 
     async fn folder_members(&self) -> Result<Vec<(SystemId, FolderId)>, StoreError> {

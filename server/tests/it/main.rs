@@ -5,6 +5,7 @@ mod access;
 mod audit;
 mod booking;
 mod calendar;
+mod hostile;
 mod http;
 mod security;
 #[cfg(unix)]

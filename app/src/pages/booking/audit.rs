@@ -23,18 +23,14 @@ pub async fn audit_log(
     tz: String,
 ) -> Result<AuditPage, AppError> {
     use domain::audit::AuditFilter;
-    use domain::booking::recurrence::parse_iso_date;
     let admin = crate::auth::require(domain::Permission::Administer).await?;
     let zone = super::zone(&tz);
-    let day = |text: &str| {
-        parse_iso_date(text)
-            .map(|d| zone.instant(time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT)))
-    };
+    let (from, to) = domain::zone::date_range(&zone, &from, &to);
     let page = page.parse::<u32>().unwrap_or(0);
     let filter = AuditFilter {
         actor: Some(user.trim().to_string()).filter(|u| !u.is_empty()),
-        from: day(&from),
-        to: day(&to).map(|t| t + time::Duration::days(1)),
+        from,
+        to,
         // One more than is shown tells whether an older page follows.
         limit: PAGE_SIZE + 1,
         offset: u64::from(page) * u64::from(PAGE_SIZE),

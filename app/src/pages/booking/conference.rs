@@ -110,7 +110,7 @@ pub async fn edit_series(
     conference_type: String,
     system: String,
     participants: String,
-    passcode: String,
+    passcode: domain::Redacted,
     remove_passcode: Option<String>,
     notes: String,
 ) -> Result<usize, AppError> {
@@ -120,7 +120,7 @@ pub async fn edit_series(
         start_time,
         end_time,
         participants,
-        passcode,
+        passcode: passcode.into_inner(),
         remove_passcode: remove_passcode.is_some(),
         notes,
         conference_type,

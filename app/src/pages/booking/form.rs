@@ -79,7 +79,7 @@ pub async fn create_conference(
     conference_type: String,
     system: String,
     participants: String,
-    passcode: String,
+    passcode: domain::Redacted,
     notes: String,
     repeat: String,
     day_mon: Option<String>,
@@ -107,6 +107,7 @@ pub async fn create_conference(
     .filter(|(_, on)| on.is_some())
     .map(|(d, _)| d.to_string())
     .collect();
+    let passcode = passcode.into_inner();
     let typed_passcode = Some(passcode.trim().to_string()).filter(|p| !p.is_empty());
     let input = domain::bookings::ConferenceInput {
         title,

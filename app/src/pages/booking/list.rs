@@ -36,17 +36,13 @@ pub async fn conference_list(
     tz: String,
     #[server(default)] owner: String,
 ) -> Result<Conferences, AppError> {
-    use domain::booking::recurrence::parse_iso_date;
     use domain::store::bookings::MeetingFilter;
     let user = crate::auth::require(domain::Permission::ViewBookings).await?;
     let zone = super::zone(&tz);
-    let day = |text: &str| {
-        parse_iso_date(text)
-            .map(|d| zone.instant(time::PrimitiveDateTime::new(d, time::Time::MIDNIGHT)))
-    };
+    let (from, to) = domain::zone::date_range(&zone, &from, &to);
     let filter = MeetingFilter {
-        from: day(&from),
-        to: day(&to).map(|t| t + time::Duration::days(1)),
+        from,
+        to,
         system: system.parse().ok().map(domain::system::SystemId),
         owner: super::owner_filter(&user, mine == "1", &owner),
         states: MeetingState::parse(&state).into_iter().collect(),

@@ -11,7 +11,7 @@ use leptos_meta::Title;
 pub async fn add_system(
     address: String,
     username: String,
-    password: String,
+    password: domain::Redacted,
     tls: String,
     pinned_pem: Option<String>,
     folder: Option<String>,
@@ -38,7 +38,7 @@ pub async fn add_system(
         .add(domain::systems::AddSystemInput {
             address,
             username,
-            password,
+            password: password.into_inner(),
             tls,
             pinned_pem: pinned_pem.unwrap_or_default(),
         })

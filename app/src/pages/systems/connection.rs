@@ -13,7 +13,7 @@ pub async fn save_connection(
     id: i64,
     address: String,
     username: String,
-    password: String,
+    password: domain::Redacted,
     tls: String,
     pinned_pem: String,
 ) -> Result<(), AppError> {
@@ -25,7 +25,7 @@ pub async fn save_connection(
             domain::system_settings::ConnectionInput {
                 address,
                 username,
-                password,
+                password: password.into_inner(),
                 tls,
                 pinned_pem,
             },

@@ -20,13 +20,24 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Where demo mode's simulated Cisco Meeting Server cluster listens, to add it as a system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` masks the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoCluster {
     /// One network address per call bridge, primary first (`127.0.0.1:4443`).
     pub addresses: Vec<String>,
     pub username: String,
     /// A throw-away credential of the local simulator, shown so a person can add it.
     pub password: String,
+}
+
+impl std::fmt::Debug for DemoCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoCluster")
+            .field("addresses", &self.addresses)
+            .field("username", &self.username)
+            .field("password", &domain::redacted::MASK)
+            .finish()
+    }
 }
 
 #[cfg(feature = "ssr")]

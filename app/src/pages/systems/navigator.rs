@@ -37,7 +37,11 @@ pub(super) fn folder_field(value: &str) -> Result<Option<FolderId>, AppError> {
     match value.trim() {
         "" => Ok(None),
         id => id.parse().map(|id| Some(FolderId(id))).map_err(|_| {
-            AppError::Invalid(domain::FieldErrors::single("folder", "choose a folder"))
+            let refused =
+                AppError::Invalid(domain::FieldErrors::single("folder", "choose a folder"));
+            #[cfg(feature = "ssr")]
+            let refused = refused.with_status();
+            refused
         }),
     }
 }
