@@ -4,6 +4,7 @@
 pub mod background;
 pub mod cli;
 pub mod demo;
+mod plain_form;
 mod security;
 
 use anyhow::Context as _;
@@ -196,6 +197,7 @@ async fn router(
         })
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(plain_form::answers))
         .layer(axum::middleware::from_fn_with_state(
             context.clone(),
             security::page_guard,

@@ -6,6 +6,7 @@ mod audit;
 mod booking;
 mod calendar;
 mod http;
+mod plain_forms;
 #[cfg(unix)]
 mod shutdown;
 mod support;
