@@ -4,6 +4,7 @@
 pub mod auth;
 mod codec;
 pub mod error;
+pub mod flash;
 pub mod navigation;
 pub mod pages;
 pub mod shell;

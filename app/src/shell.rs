@@ -2,6 +2,7 @@
 
 use crate::auth::{Login, Logout, whoami};
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::navigation::areas_for;
 use crate::pages::{
     admin::AdminPage,
@@ -70,8 +71,9 @@ pub struct CurrentUser(pub Resource<Result<Option<UserSummary>, AppError>>);
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
+    crate::flash::provide_flash();
+    let login = form_action::<Login>();
+    let logout = form_action::<Logout>();
     let user = Resource::new(
         move || (login.version().get(), logout.version().get()),
         |_| whoami(),

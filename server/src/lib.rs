@@ -5,6 +5,7 @@ pub mod background;
 pub mod cli;
 mod csp;
 pub mod demo;
+mod plain_form;
 mod security;
 pub mod sessions;
 
@@ -222,6 +223,7 @@ async fn router(
             app::shell,
         ))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(plain_form::answers))
         .layer(axum::middleware::from_fn_with_state(
             context.clone(),
             security::page_guard,

@@ -56,7 +56,7 @@ fn authority(url: &str) -> Option<&str> {
 }
 
 /// Paths that are pages (not assets, not server functions, not the health check).
-fn is_page(path: &str) -> bool {
+pub(crate) fn is_page(path: &str) -> bool {
     !(path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/healthz"

@@ -12,6 +12,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = action_error(login);
+    let kept = crate::flash::Kept::of::<crate::auth::Login>();
     view! {
         <Title text="Sign in" />
         <section class="card narrow">
@@ -23,6 +24,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input
                     id="username"
                     name="username"
+                    value=kept.value("username", "")
                     autocomplete="username"
                     required
                     autofocus

@@ -3,6 +3,7 @@
 //! the help desk.
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, LocalTime, TextArea, action_error, successes};
 use domain::system::SystemId;
 use domain::ticket::{
@@ -137,9 +138,9 @@ pub fn MonitoringPage() -> impl IntoView {
             page: q.get("page"),
         }
     });
-    let acknowledge = ServerAction::<AcknowledgeTicket>::new();
-    let close = ServerAction::<CloseTicket>::new();
-    let add = ServerAction::<AddCustomTicket>::new();
+    let acknowledge = form_action::<AcknowledgeTicket>();
+    let close = form_action::<CloseTicket>();
+    let add = form_action::<AddCustomTicket>();
     let added = successes(add);
     let systems = Resource::new(|| (), |_| ticket_systems());
     let tickets = Resource::new(
@@ -425,6 +426,7 @@ pub(crate) fn CustomTicketForm(
     #[prop(default = None)] preset: Option<SystemId>,
 ) -> impl IntoView {
     let error = action_error(action);
+    let kept = crate::flash::Kept::of::<AddCustomTicket>();
     let added = move || match action.value().get() {
         Some(Ok(number)) => {
             Some(view! { <p class="notice" role="status">{format!("Ticket #{number} added.")}</p> })
@@ -436,7 +438,7 @@ pub(crate) fn CustomTicketForm(
         None => {
             let options = choices
                 .into_iter()
-                .map(|s| view! { <option value=s.id.0 selected=preset == Some(s.id)>{s.name}</option> })
+                .map(|s| view! { <option value=s.id.0 selected=kept.selected("system", &s.id.0.to_string(), preset == Some(s.id))>{s.name}</option> })
                 .collect_view();
             view! {
                 <label for="ticket-system">"System"</label>
@@ -456,7 +458,7 @@ pub(crate) fn CustomTicketForm(
             {system_field}
             <label for="ticket-message">"Message"</label>
             <div>
-                <TextArea attr:id="ticket-message" attr:name="message" attr:rows="3" attr:maxlength="500" attr:required=true
+                <TextArea value=kept.value("message", "") attr:id="ticket-message" attr:name="message" attr:rows="3" attr:maxlength="500" attr:required=true
                     attr:aria-invalid=move || error.get().and_then(|e| e.field("message")).is_some().to_string() />
                 <FieldMessage error field="message" />
             </div>

@@ -1,6 +1,7 @@
 //! Administrative Tools → Users: list, create, change role, reset password, disable.
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
 use domain::{Role, UserSummary};
 use leptos::prelude::*;
@@ -80,10 +81,10 @@ pub async fn set_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let create = ServerAction::<CreateUser>::new();
-    let role = ServerAction::<ChangeRole>::new();
-    let password = ServerAction::<ResetPassword>::new();
-    let disabled = ServerAction::<SetDisabled>::new();
+    let create = form_action::<CreateUser>();
+    let role = form_action::<ChangeRole>();
+    let password = form_action::<ResetPassword>();
+    let disabled = form_action::<SetDisabled>();
     let users = Resource::new(
         move || {
             (
@@ -96,6 +97,7 @@ pub fn UsersPage() -> impl IntoView {
         |_| list_users(),
     );
     let create_error = action_error(create);
+    let kept = crate::flash::Kept::of::<CreateUser>();
     let row_error = Signal::derive(move || {
         [
             role.value().get().and_then(Result::err),
@@ -139,13 +141,13 @@ pub fn UsersPage() -> impl IntoView {
             <ActionForm action=create attr:class="form grid" attr:aria-labelledby="add-user">
                 <label for="new-username">"User name"</label>
                 <div>
-                    <input id="new-username" name="username" required autocomplete="off"
+                    <input id="new-username" name="username" required autocomplete="off" value=kept.value("username", "")
                         aria-invalid=move || create_error.get().and_then(|e| e.field("username")).is_some().to_string() />
                     <FieldMessage error=create_error field="username" />
                 </div>
                 <label for="new-role">"Role"</label>
                 <div>
-                    <RoleSelect id="new-role" selected=Role::Scheduler />
+                    <RoleSelect id="new-role" selected=Role::ALL.into_iter().find(|r| kept.selected("role", r.as_str(), false)).unwrap_or(Role::Scheduler) />
                     <FieldMessage error=create_error field="role" />
                 </div>
                 <label for="new-password">"Password"</label>

@@ -7,6 +7,7 @@ mod booking;
 mod calendar;
 mod hostile;
 mod http;
+mod plain_forms;
 mod security;
 #[cfg(unix)]
 mod shutdown;

@@ -2,6 +2,7 @@
 //! history with each CMS step's outcome; Extend, End now, Cancel and a new title.
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, TextArea, action_error, confirm_first};
 use domain::booking::{ConferencePage, ConferenceType, LiveParticipants, MeetingState};
 use leptos::prelude::*;
@@ -176,12 +177,12 @@ pub fn MeetingPage() -> impl IntoView {
             .unwrap_or(0)
     };
     let tz = move || query.read().get("tz").unwrap_or_default();
-    let extend = ServerAction::<ExtendConference>::new();
-    let end = ServerAction::<EndConference>::new();
-    let cancel = ServerAction::<CancelConference>::new();
-    let edit = ServerAction::<EditConference>::new();
-    let edit_series = ServerAction::<EditSeries>::new();
-    let cancel_series = ServerAction::<CancelSeries>::new();
+    let extend = form_action::<ExtendConference>();
+    let end = form_action::<EndConference>();
+    let cancel = form_action::<CancelConference>();
+    let edit = form_action::<EditConference>();
+    let edit_series = form_action::<EditSeries>();
+    let cancel_series = form_action::<CancelSeries>();
     // Only a saved edit reloads the page: a refusal keeps what was typed beside its errors.
     let edit_saved = crate::widgets::successes(edit);
     let series_saved = crate::widgets::successes(edit_series);
@@ -263,6 +264,7 @@ fn Details(
     let pending = m.state == MeetingState::Pending;
     let dial = page.dial_in.clone();
     let extend_error = action_error(extend);
+    let kept_minutes = crate::flash::Kept::of::<ExtendConference>().value("minutes", "");
     let step = page.extend_step_minutes;
     view! {
         <h1>{m.title.clone()}</h1>
@@ -303,7 +305,7 @@ fn Details(
                 })}
                 <ActionForm action=extend attr:class="inline">
                     <input type="hidden" name="id" value=id />
-                    <input name="minutes" type="number" min="1" max="1440" aria-label="Minutes to extend by"
+                    <input name="minutes" type="number" min="1" max="1440" aria-label="Minutes to extend by" value=kept_minutes.clone()
                         aria-invalid=move || extend_error.get().and_then(|e| e.field("minutes")).map(|_| "true") />
                     <button type="submit">"Extend"</button>
                     <FieldMessage error=extend_error field="minutes" />
@@ -388,6 +390,12 @@ fn OccurrenceForm(page: ConferencePage, edit: ServerAction<EditConference>) -> i
         .map(|(_, t)| t.to_string())
         .unwrap_or_default();
     let error = action_error(edit);
+    let kept = crate::flash::Kept::of::<EditConference>();
+    let (date, start, end_time) = (
+        kept.value("date", date),
+        kept.value("start_time", start),
+        kept.value("end_time", end_time),
+    );
     let invalid =
         move |field: &'static str| error.get().and_then(|e| e.field(field)).map(|_| "true");
     view! {
@@ -397,7 +405,7 @@ fn OccurrenceForm(page: ConferencePage, edit: ServerAction<EditConference>) -> i
             <ActionForm action=edit attr:class="form grid" attr:aria-label="Edit this occurrence">
                 <input type="hidden" name="id" value=m.id.0 />
                 <label for="edit-title">"Title"</label>
-                <div><input id="edit-title" name="title" value=m.title.clone() required aria-invalid=move || invalid("title") />
+                <div><input id="edit-title" name="title" value=kept.value("title", m.title.clone()) required aria-invalid=move || invalid("title") />
                     <FieldMessage error=error field="title" /></div>
                 <label for="edit-date">"Date"</label>
                 <div><input id="edit-date" name="date" type="date" value=date disabled=!pending aria-invalid=move || invalid("date") />
@@ -444,6 +452,7 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
         .map_or(m.system, |s| s.system);
     let result = edit_series.value();
     let error = action_error(edit_series);
+    let kept = crate::flash::Kept::of::<EditSeries>();
     let invalid =
         move |field: &'static str| error.get().and_then(|e| e.field(field)).map(|_| "true");
     let row = move |id: &'static str, field: &'static str, label: &'static str, input: AnyView| {
@@ -459,29 +468,29 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
             <ActionForm action=edit_series attr:class="form grid" attr:aria-label=name>
                 <input type="hidden" name="id" value=m.id.0 />
                 {row("series-title", "title", "Title", view! {
-                    <input id="series-title" name="title" value=m.title.clone() required aria-invalid=move || invalid("title") />
+                    <input id="series-title" name="title" value=kept.value("title", m.title.clone()) required aria-invalid=move || invalid("title") />
                 }.into_any())}
                 {row("series-start", "start_time", "New start time", view! {
-                    <input id="series-start" name="start_time" type="time" aria-describedby="series-times" aria-invalid=move || invalid("start_time") />
+                    <input id="series-start" name="start_time" type="time" value=kept.value("start_time", "") aria-describedby="series-times" aria-invalid=move || invalid("start_time") />
                 }.into_any())}
                 {row("series-end", "end_time", "New end time", view! {
-                    <input id="series-end" name="end_time" type="time" aria-describedby="series-times" aria-invalid=move || invalid("end_time") />
+                    <input id="series-end" name="end_time" type="time" value=kept.value("end_time", "") aria-describedby="series-times" aria-invalid=move || invalid("end_time") />
                 }.into_any())}
                 <p id="series-times" class="note">{format!("Empty: each occurrence keeps its times. Given: every occurrence not started yet moves to them on its own date ({}).", page.zone)}</p>
                 {row("series-type", "conference_type", "Type", view! {
                     <select id="series-type" name="conference_type" aria-invalid=move || invalid("conference_type")>
-                        {ConferenceType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=*t == m.conference_type>{t.label()}</option> }).collect_view()}
+                        {ConferenceType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=kept.selected("conference_type", t.as_str(), *t == m.conference_type)>{t.label()}</option> }).collect_view()}
                     </select>
                 }.into_any())}
                 {row("series-system", "system", "System", view! {
                     <select id="series-system" name="system" aria-describedby="series-system-note" aria-invalid=move || invalid("system")>
-                        {page.systems.iter().map(|(id, name)| view! { <option value=id.0 selected=*id == current_system>{name.clone()}</option> }).collect_view()}
-                        <option value="auto">"Automatic (first with a free placeholder)"</option>
+                        {page.systems.iter().map(|(id, name)| view! { <option value=id.0 selected=kept.selected("system", &id.0.to_string(), *id == current_system)>{name.clone()}</option> }).collect_view()}
+                        <option value="auto" selected=kept.selected("system", "auto", false)>"Automatic (first with a free placeholder)"</option>
                     </select>
                 }.into_any())}
                 <p id="series-system-note" class="note">"Another system takes every occurrence not started yet; a running one stays where it is."</p>
                 {row("series-participants", "participants", "Participants", view! {
-                    <TextArea value=page.participants.join("\n") attr:id="series-participants" attr:name="participants" attr:rows="3" attr:aria-invalid=move || invalid("participants") />
+                    <TextArea value=kept.value("participants", page.participants.join("\n")) attr:id="series-participants" attr:name="participants" attr:rows="3" attr:aria-invalid=move || invalid("participants") />
                 }.into_any())}
                 {row("series-passcode", "passcode", "New passcode", view! {
                     <input id="series-passcode" name="passcode" inputmode="numeric" autocomplete="off" aria-invalid=move || invalid("passcode")
@@ -490,7 +499,7 @@ fn SeriesForm(page: ConferencePage, edit_series: ServerAction<EditSeries>) -> im
                 <label for="series-remove-passcode">"Remove the passcode"</label>
                 <input id="series-remove-passcode" name="remove_passcode" type="checkbox" value="1" />
                 {row("series-notes", "notes", "Notes", view! {
-                    <TextArea value=page.notes.clone() attr:id="series-notes" attr:name="notes" attr:rows="3" attr:aria-invalid=move || invalid("notes") />
+                    <TextArea value=kept.value("notes", page.notes.clone()) attr:id="series-notes" attr:name="notes" attr:rows="3" attr:aria-invalid=move || invalid("notes") />
                 }.into_any())}
                 <div class="actions"><button type="submit">"Save the series"</button></div>
             </ActionForm>

@@ -2,6 +2,7 @@
 
 use super::ZoneOptions;
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, TextArea, action_error};
 use domain::booking::{ConferenceType, DialIn};
 use leptos::prelude::*;
@@ -164,7 +165,7 @@ pub fn NewConferencePage() -> impl IntoView {
     let date = param("date");
     let start = param("time");
     let tz = param("tz");
-    let create = ServerAction::<CreateConference>::new();
+    let create = form_action::<CreateConference>();
     // Only a success replaces the form: a refusal keeps what was typed, with the errors beside it.
     let booked = Memo::new(move |_| create.value().get().and_then(Result::ok));
     let defaults = Resource::new(move || (), {
@@ -204,6 +205,9 @@ fn ConferenceForm(
     start: String,
 ) -> impl IntoView {
     let error = action_error(create);
+    // After a refused plain post: what was typed (`crate::flash`).
+    let kept = crate::flash::Kept::of::<CreateConference>();
+    let value = move |name: &str, default: String| kept.value(name, default);
     let invalid = move |field: &'static str| {
         move || {
             error
@@ -226,43 +230,40 @@ fn ConferenceForm(
     };
     view! {
         <ActionForm action=create attr:class="form grid" attr:aria-label="New conference">
-            {field("title", "Title", view! { <input id="title" name="title" required value=defaults.title aria-invalid=invalid("title") /> }.into_any())}
-            {field("date", "Date", view! { <input id="date" name="date" type="date" required value=defaults.date.clone() aria-invalid=invalid("date") /> }.into_any())}
-            {field("start_time", "Start", view! { <input id="start_time" name="start_time" type="time" required value=start aria-invalid=invalid("start_time") /> }.into_any())}
-            {field("end_time", "End (or leave empty and give a duration)", view! { <input id="end_time" name="end_time" type="time" aria-invalid=invalid("end_time") /> }.into_any())}
-            {field("duration_minutes", "Duration (minutes)", view! { <input id="duration_minutes" name="duration_minutes" type="number" min="1" max="1440" value=defaults.duration_minutes.to_string() aria-invalid=invalid("duration_minutes") /> }.into_any())}
+            {field("title", "Title", view! { <input id="title" name="title" required value=value("title", defaults.title) aria-invalid=invalid("title") /> }.into_any())}
+            {field("date", "Date", view! { <input id="date" name="date" type="date" required value=value("date", defaults.date.clone()) aria-invalid=invalid("date") /> }.into_any())}
+            {field("start_time", "Start", view! { <input id="start_time" name="start_time" type="time" required value=value("start_time", start) aria-invalid=invalid("start_time") /> }.into_any())}
+            {field("end_time", "End (or leave empty and give a duration)", view! { <input id="end_time" name="end_time" type="time" value=value("end_time", String::new()) aria-invalid=invalid("end_time") /> }.into_any())}
+            {field("duration_minutes", "Duration (minutes)", view! { <input id="duration_minutes" name="duration_minutes" type="number" min="1" max="1440" value=value("duration_minutes", defaults.duration_minutes.to_string()) aria-invalid=invalid("duration_minutes") /> }.into_any())}
             {field("time_zone", "Time zone", view! {
                 <select id="time_zone" name="time_zone">
-                    <ZoneOptions selected=defaults.zone.clone() />
+                    <ZoneOptions selected=value("time_zone", defaults.zone.clone()) />
                 </select>
             }.into_any())}
             {field("conference_type", "Type", view! {
                 <select id="conference_type" name="conference_type">
-                    {ConferenceType::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                    {ConferenceType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=kept.selected("conference_type", t.as_str(), false)>{t.label()}</option> }).collect_view()}
                 </select>
             }.into_any())}
             {field("system", "System", view! {
                 <select id="system" name="system" aria-invalid=invalid("system")>
                     <option value="auto">"Automatic (first with a free placeholder)"</option>
-                    {defaults.systems.iter().map(|(id, name)| view! { <option value=*id>{name.clone()}</option> }).collect_view()}
+                    {defaults.systems.iter().map(|(id, name)| view! { <option value=*id selected=kept.selected("system", &id.to_string(), false)>{name.clone()}</option> }).collect_view()}
                 </select>
             }.into_any())}
-            {field("participants", "Participants to dial (SIP URIs, one per line)", view! { <TextArea attr:id="participants" attr:name="participants" attr:rows="3" attr:aria-invalid=invalid("participants") /> }.into_any())}
+            {field("participants", "Participants to dial (SIP URIs, one per line)", view! { <TextArea value=value("participants", String::new()) attr:id="participants" attr:name="participants" attr:rows="3" attr:aria-invalid=invalid("participants") /> }.into_any())}
             {field("passcode", "Passcode (digits, optional)", view! { <input id="passcode" name="passcode" inputmode="numeric" autocomplete="off" aria-invalid=invalid("passcode") /> }.into_any())}
-            {field("notes", "Notes", view! { <TextArea attr:id="notes" attr:name="notes" attr:rows="2" /> }.into_any())}
+            {field("notes", "Notes", view! { <TextArea value=value("notes", String::new()) attr:id="notes" attr:name="notes" attr:rows="2" /> }.into_any())}
             {field("repeat", "Repeats", view! {
                 <select id="repeat" name="repeat">
-                    <option value="none">"Does not repeat"</option>
-                    <option value="daily">"Daily"</option>
-                    <option value="weekdays">"Every weekday"</option>
-                    <option value="weekly">"Weekly on the days below"</option>
-                    <option value="monthly">"Monthly"</option>
+                    {[("none", "Does not repeat"), ("daily", "Daily"), ("weekdays", "Every weekday"), ("weekly", "Weekly on the days below"), ("monthly", "Monthly")]
+                        .map(|(v, label)| view! { <option value=v selected=kept.selected("repeat", v, false)>{label}</option> })}
                 </select>
             }.into_any())}
             {field("weekdays", "Days (weekly)", view! {
                 <span class="weekdays">
                     {["mon", "tue", "wed", "thu", "fri", "sat", "sun"].into_iter().map(|d| view! {
-                        <label><input type="checkbox" name=format!("day_{d}") value="1" />{d}</label>
+                        <label><input type="checkbox" name=format!("day_{d}") value="1" checked=kept.checked(&format!("day_{d}"), false) />{d}</label>
                     }).collect_view()}
                 </span>
             }.into_any())}
@@ -270,10 +271,10 @@ fn ConferenceForm(
                 <span>
                     <select id="ends" name="ends">
                         <option value="count">"after"</option>
-                        <option value="until">"on date"</option>
+                        <option value="until" selected=kept.selected("ends", "until", false)>"on date"</option>
                     </select>
-                    <input name="count" type="number" min="1" max="200" value="1" aria-label="Occurrences" />
-                    <input name="until" type="date" aria-label="Last date" />
+                    <input name="count" type="number" min="1" max="200" value=value("count", "1".into()) aria-label="Occurrences" />
+                    <input name="until" type="date" value=value("until", String::new()) aria-label="Last date" />
                     <FieldMessage error=error field="count" />
                     <FieldMessage error=error field="until" />
                 </span>

@@ -1,6 +1,7 @@
 //! Administrative Tools → Conference Settings: the booking defaults.
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
 use domain::booking::ConferenceSettings;
 use leptos::prelude::*;
@@ -56,7 +57,7 @@ pub async fn save_conference_settings(
 
 #[component]
 pub fn ConferenceSettingsPage() -> impl IntoView {
-    let save = ServerAction::<SaveConferenceSettings>::new();
+    let save = form_action::<SaveConferenceSettings>();
     let current = Resource::new(move || save.version().get(), |_| load_conference_settings());
     let error = action_error(save);
     let saved = move || matches!(save.value().get(), Some(Ok(())));

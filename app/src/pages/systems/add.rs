@@ -2,6 +2,7 @@
 
 use super::{DemoNotice, demo_cms};
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, TextArea, action_error};
 use domain::system::TlsChoice;
 use leptos::prelude::*;
@@ -68,8 +69,9 @@ pub async fn list_folders() -> Result<Vec<domain::navigator::Folder>, AppError> 
 
 #[component]
 pub fn AddSystemPage() -> impl IntoView {
-    let add = ServerAction::<AddSystem>::new();
+    let add = form_action::<AddSystem>();
     let error = action_error(add);
+    let kept = crate::flash::Kept::of::<AddSystem>();
     let demo = Resource::new(|| (), |_| demo_cms());
     let folders = Resource::new(|| (), |_| list_folders());
     let query = leptos_router::hooks::use_query_map();
@@ -105,13 +107,13 @@ pub fn AddSystemPage() -> impl IntoView {
             <ActionForm action=add attr:class="form grid" attr:aria-labelledby="add-system">
                 <label for="address">"Network address"</label>
                 <div>
-                    <input id="address" name="address" required placeholder="10.0.0.5 or cms1.example.com:445"
+                    <input id="address" name="address" required value=kept.value("address", "") placeholder="10.0.0.5 or cms1.example.com:445"
                         aria-invalid=invalid("address") />
                     <FieldMessage error field="address" />
                 </div>
                 <label for="username">"User name"</label>
                 <div>
-                    <input id="username" name="username" required autocomplete="off" aria-invalid=invalid("username") />
+                    <input id="username" name="username" required value=kept.value("username", "") autocomplete="off" aria-invalid=invalid("username") />
                     <FieldMessage error field="username" />
                 </div>
                 <label for="password">"Password"</label>
@@ -125,14 +127,14 @@ pub fn AddSystemPage() -> impl IntoView {
                     <select id="tls" name="tls">
                         {[TlsChoice::Verify, TlsChoice::Pinned, TlsChoice::Insecure]
                             .into_iter()
-                            .map(|c| view! { <option value=c.as_str()>{c.label()}</option> })
+                            .map(|c| view! { <option value=c.as_str() selected=kept.selected("tls", c.as_str(), false)>{c.label()}</option> })
                             .collect_view()}
                     </select>
                     <FieldMessage error field="tls" />
                 </div>
                 <label for="pinned_pem">"Certificate (PEM)"</label>
                 <div>
-                    <TextArea attr:id="pinned_pem" attr:name="pinned_pem" attr:rows="4"
+                    <TextArea value=kept.value("pinned_pem", "") attr:id="pinned_pem" attr:name="pinned_pem" attr:rows="4"
                         attr:placeholder="Only for \"Trust this certificate\": -----BEGIN CERTIFICATE-----"
                         attr:aria-invalid=invalid("pinned_pem") />
                     <FieldMessage error field="pinned_pem" />

@@ -1,6 +1,7 @@
 //! A system's page: header and tabs (Summary, Settings, Clustering, Connection, Logs, Permissions).
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::pages::monitoring::{AcknowledgeTicket, AddCustomTicket, CustomTicketForm};
 use crate::widgets::{FormMessage, LocalTime, action_error, successes};
 use domain::system::SystemDetail;
@@ -88,8 +89,8 @@ pub fn SystemPage() -> impl IntoView {
     let data = super::settings::TabData::new(id);
     let extended = super::extended::ExtendedData::new(id);
     let access = super::permissions::AccessData::new(id, move || tab() == Tab::Permissions);
-    let acknowledge = ServerAction::<AcknowledgeTicket>::new();
-    let add_ticket = ServerAction::<AddCustomTicket>::new();
+    let acknowledge = form_action::<AcknowledgeTicket>();
+    let add_ticket = form_action::<AddCustomTicket>();
     let added = successes(add_ticket);
     let detail = Resource::new(
         move || {

@@ -3,6 +3,7 @@
 //! the provisioning's progress live.
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
 use domain::system::{IdRange, ProvisionPlan, Provisioning, ProvisioningState, SystemDetail};
 use leptos::prelude::*;
@@ -55,7 +56,7 @@ pub struct ExtendedData {
 
 impl ExtendedData {
     pub fn new(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> ExtendedData {
-        let save = ServerAction::<SaveExtendedSettings>::new();
+        let save = form_action::<SaveExtendedSettings>();
         let tick = RwSignal::new(0u32);
         let progress = Resource::new(
             move || (id(), tick.get(), save.version().get()),
@@ -78,24 +79,34 @@ pub fn ExtendedSettingsTab(system: SystemDetail, data: ExtendedData) -> impl Int
         progress,
     } = data;
     let error = action_error(save);
+    let kept = crate::flash::Kept::of::<SaveExtendedSettings>();
     let current = system.extended.clone();
     let domain = RwSignal::new(
-        current
-            .as_ref()
-            .map(|e| e.domain.clone())
-            .unwrap_or_default(),
+        kept.value(
+            "domain",
+            current
+                .as_ref()
+                .map(|e| e.domain.clone())
+                .unwrap_or_default(),
+        ),
     );
     let base = RwSignal::new(
-        current
-            .as_ref()
-            .map(|e| e.range.base.to_string())
-            .unwrap_or_default(),
+        kept.value(
+            "base",
+            current
+                .as_ref()
+                .map(|e| e.range.base.to_string())
+                .unwrap_or_default(),
+        ),
     );
     let quantity = RwSignal::new(
-        current
-            .as_ref()
-            .map(|e| e.range.quantity.to_string())
-            .unwrap_or_default(),
+        kept.value(
+            "quantity",
+            current
+                .as_ref()
+                .map(|e| e.range.quantity.to_string())
+                .unwrap_or_default(),
+        ),
     );
     let provisioned = system.provisioned;
     // Poll while provisioning runs (browser only: effects do not run on the server).

@@ -2,6 +2,7 @@
 //! create, rename, move and delete folders and move systems between them.
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
 use domain::navigator::{Folder, FolderId, ListQuery, SortColumn, SystemPage};
 use domain::system_status::status_label;
@@ -203,11 +204,11 @@ fn path_of(folders: &[Folder], id: FolderId) -> String {
 #[component]
 pub fn SystemsPage() -> impl IntoView {
     let map = use_query_map();
-    let create = ServerAction::<CreateFolder>::new();
-    let rename = ServerAction::<RenameFolder>::new();
-    let moved = ServerAction::<MoveFolder>::new();
-    let deleted = ServerAction::<DeleteFolder>::new();
-    let placed = ServerAction::<PlaceSystem>::new();
+    let create = form_action::<CreateFolder>();
+    let rename = form_action::<RenameFolder>();
+    let moved = form_action::<MoveFolder>();
+    let deleted = form_action::<DeleteFolder>();
+    let placed = form_action::<PlaceSystem>();
     let view_data = Resource::new(
         move || {
             (

@@ -4,6 +4,7 @@
 
 use super::settings::{can_manage, client_ready};
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
 use domain::Role;
 use domain::system_access::{AccessRow, AccessView, Scope};
@@ -87,7 +88,7 @@ impl AccessData {
         id: impl Fn() -> i64 + Copy + Send + Sync + 'static,
         shown: impl Fn() -> bool + Copy + Send + Sync + 'static,
     ) -> AccessData {
-        let save = ServerAction::<SaveSystemAccess>::new();
+        let save = form_action::<SaveSystemAccess>();
         let access = Resource::new(
             move || (id(), shown(), save.version().get()),
             |(id, shown, _)| async move {

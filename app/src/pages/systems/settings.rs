@@ -2,6 +2,7 @@
 //! Clustering tab, which marks the primary and the alternate.
 
 use crate::error::AppError;
+use crate::flash::form_action;
 use crate::widgets::{FieldMessage, FormMessage, action_error};
 use domain::system_status::{PollOutcome, SettingsView, filterable_ticket_kinds};
 use leptos::prelude::*;
@@ -129,11 +130,11 @@ pub struct TabData {
 
 impl TabData {
     pub fn new(id: impl Fn() -> i64 + Copy + Send + Sync + 'static) -> TabData {
-        let saved = ServerAction::<SaveSystemSettings>::new();
-        let connection_saved = ServerAction::<super::connection::SaveConnection>::new();
-        let refresh = ServerAction::<ForceRefresh>::new();
-        let filters = ServerAction::<SetTicketFilters>::new();
-        let tested = ServerAction::<super::connection::TestConnection>::new();
+        let saved = form_action::<SaveSystemSettings>();
+        let connection_saved = form_action::<super::connection::SaveConnection>();
+        let refresh = form_action::<ForceRefresh>();
+        let filters = form_action::<SetTicketFilters>();
+        let tested = form_action::<super::connection::TestConnection>();
         let changes = move || {
             (
                 saved.version().get(),
@@ -355,6 +356,7 @@ fn EditSettings(
     refresh: ServerAction<ForceRefresh>,
 ) -> impl IntoView {
     let error = action_error(saved);
+    let kept = crate::flash::Kept::of::<SaveSystemSettings>();
     let done = move || matches!(saved.value().get(), Some(Ok(())));
     let manage = can_manage();
     let current_alt = s.network.alternate_address.clone().unwrap_or_default();
@@ -364,7 +366,7 @@ fn EditSettings(
         .filter(|m| s.role_of(m) != Some("Primary"))
         .filter_map(|m| m.address.clone().map(|a| (a, m.name.clone())))
         .map(|(address, name)| {
-            let selected = s.is_alternate(&address);
+            let selected = kept.selected("alternate_address", &address, s.is_alternate(&address));
             view! { <option value=address.clone() selected=selected>{format!("{address} ({name})")}</option> }
         })
         .collect_view();
@@ -383,43 +385,43 @@ fn EditSettings(
                 <input type="hidden" name="id" value=id />
                 <h2 class="span" id="edit-settings">"Edit Settings — General"</h2>
                 <label for="name">"Name"</label>
-                <div><input id="name" name="name" value=s.name.clone() /><FieldMessage error field="name" /></div>
+                <div><input id="name" name="name" value=kept.value("name", s.name.clone()) /><FieldMessage error field="name" /></div>
                 <label for="description">"Description"</label>
-                <div><input id="description" name="description" value=s.description.clone() /><FieldMessage error field="description" /></div>
+                <div><input id="description" name="description" value=kept.value("description", s.description.clone()) /><FieldMessage error field="description" /></div>
                 <label for="ip_zone">"IP Zone"</label>
-                <div><input id="ip_zone" name="ip_zone" value=s.general.ip_zone.clone() /><FieldMessage error field="ip_zone" /></div>
+                <div><input id="ip_zone" name="ip_zone" value=kept.value("ip_zone", s.general.ip_zone.clone()) /><FieldMessage error field="ip_zone" /></div>
                 <label for="time_zone">"Time Zone"</label>
-                <div><input id="time_zone" name="time_zone" value=s.general.time_zone.clone() placeholder="(UTC-05:00) Eastern Time (US & Canada)" /><FieldMessage error field="time_zone" /></div>
+                <div><input id="time_zone" name="time_zone" value=kept.value("time_zone", s.general.time_zone.clone()) placeholder="(UTC-05:00) Eastern Time (US & Canada)" /><FieldMessage error field="time_zone" /></div>
                 <label for="web_bridge_uri">"Web Bridge URI"</label>
-                <div><input id="web_bridge_uri" name="web_bridge_uri" value=s.general.web_bridge_uri.clone() placeholder="https://join.example.com" /><FieldMessage error field="web_bridge_uri" /></div>
+                <div><input id="web_bridge_uri" name="web_bridge_uri" value=kept.value("web_bridge_uri", s.general.web_bridge_uri.clone()) placeholder="https://join.example.com" /><FieldMessage error field="web_bridge_uri" /></div>
                 <label for="system_contact">"System Contact"</label>
-                <div><input id="system_contact" name="system_contact" value=s.general.system_contact.clone() /><FieldMessage error field="system_contact" /></div>
+                <div><input id="system_contact" name="system_contact" value=kept.value("system_contact", s.general.system_contact.clone()) /><FieldMessage error field="system_contact" /></div>
                 <label for="alert_contact_when_booked">"Alert System Contact when Booked"</label>
-                <div><input type="checkbox" id="alert_contact_when_booked" name="alert_contact_when_booked" checked=s.general.alert_contact_when_booked /></div>
+                <div><input type="checkbox" id="alert_contact_when_booked" name="alert_contact_when_booked" checked=kept.checked("alert_contact_when_booked", s.general.alert_contact_when_booked) /></div>
 
                 <h2 class="span">"Network Settings"</h2>
                 <label for="alternate_address">"Alternate IP"</label>
                 <div>
                     <select id="alternate_address" name="alternate_address">
-                        <option value="" selected=current_alt.is_empty()>"None"</option>
+                        <option value="" selected=kept.selected("alternate_address", "", current_alt.is_empty())>"None"</option>
                         {choices}
                     </select>
                     <FieldMessage error field="alternate_address" />
                 </div>
                 <label for="alternate_username">"Alternate IP User"</label>
-                <div><input id="alternate_username" name="alternate_username" value=s.network.alternate_username.clone() autocomplete="off" /><FieldMessage error field="alternate_username" /></div>
+                <div><input id="alternate_username" name="alternate_username" value=kept.value("alternate_username", s.network.alternate_username.clone()) autocomplete="off" /><FieldMessage error field="alternate_username" /></div>
                 <label for="alternate_password">"Alternate IP Password"</label>
                 <div><input type="password" id="alternate_password" name="alternate_password" placeholder=password_hint autocomplete="new-password" /><FieldMessage error field="alternate_password" /></div>
                 <label for="sip_mode">"SIP Mode"</label>
-                <div><input type="checkbox" id="sip_mode" name="sip_mode" checked=s.network.sip_mode /></div>
+                <div><input type="checkbox" id="sip_mode" name="sip_mode" checked=kept.checked("sip_mode", s.network.sip_mode) /></div>
 
                 <h2 class="span">"Scheduling Settings"</h2>
                 <label for="allow_booking">"Allow Booking"</label>
-                <div><input type="checkbox" id="allow_booking" name="allow_booking" checked=s.scheduling.allow_booking /></div>
+                <div><input type="checkbox" id="allow_booking" name="allow_booking" checked=kept.checked("allow_booking", s.scheduling.allow_booking) /></div>
                 <label for="allow_outgoing_sip">"Allow Outgoing SIP URI Dialing"</label>
-                <div><input type="checkbox" id="allow_outgoing_sip" name="allow_outgoing_sip" checked=s.scheduling.allow_outgoing_sip /></div>
+                <div><input type="checkbox" id="allow_outgoing_sip" name="allow_outgoing_sip" checked=kept.checked("allow_outgoing_sip", s.scheduling.allow_outgoing_sip) /></div>
                 <label for="allow_incoming_sip">"Allow Incoming SIP URI Dialing"</label>
-                <div><input type="checkbox" id="allow_incoming_sip" name="allow_incoming_sip" checked=s.scheduling.allow_incoming_sip /></div>
+                <div><input type="checkbox" id="allow_incoming_sip" name="allow_incoming_sip" checked=kept.checked("allow_incoming_sip", s.scheduling.allow_incoming_sip) /></div>
                 <div class="actions">
                     <FormMessage error />
                     {move || done().then(|| view! { <p class="notice" role="status">"Settings saved."</p> })}
