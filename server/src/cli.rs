@@ -88,6 +88,11 @@ pub struct ServeArgs {
     /// The key itself (32 bytes, base64), instead of the key file.
     #[arg(long, env = "BRIDGEKEEPER_SECRET_KEY", hide_env_values = true, value_parser = secret)]
     pub secret_key: Option<domain::Redacted>,
+    /// The origin users reach the portal at, e.g. https://portal.example.com (behind a reverse
+    /// proxy, or when listening on 0.0.0.0): only that Host is served and only pages from it may
+    /// post. Without it: the listen address (and localhost names on loopback).
+    #[arg(long, env = "BRIDGEKEEPER_PUBLIC_URL", value_parser = crate::origins::Origin::parse_public_url)]
+    pub public_url: Option<crate::origins::Origin>,
     /// Mark the session cookie Secure. Set this when users reach the portal over HTTPS
     /// (for example behind a TLS-terminating reverse proxy).
     #[arg(long, env = "BRIDGEKEEPER_SECURE_COOKIES")]
@@ -146,6 +151,7 @@ impl ServeArgs {
                 usize::from(self.concurrent_password_checks),
                 domain::login_throttle::DEFAULT_HASH_WAIT,
             ),
+            public_url: self.public_url.clone(),
             secure_cookies: self.secure_cookies,
             secrets,
             demo_cms: None,

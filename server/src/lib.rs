@@ -5,8 +5,10 @@ pub mod background;
 pub mod cli;
 mod csp;
 pub mod demo;
+pub mod origins;
 mod plain_form;
 mod security;
+mod serve;
 pub mod sessions;
 
 use anyhow::Context as _;
@@ -46,6 +48,9 @@ pub struct ServerConfig {
     pub throttle: ThrottlePolicy,
     /// The cap on password hashing at once (shared by every sign-in).
     pub password_hashing: HashLimiter,
+    /// The origin users reach the portal at (behind a reverse proxy); with the listen address it
+    /// decides which Host names are served and which origins may post.
+    pub public_url: Option<origins::Origin>,
     /// Mark the session cookie `Secure`: set when users reach the portal over HTTPS.
     pub secure_cookies: bool,
     /// Seals CMS passwords at rest.
@@ -53,6 +58,9 @@ pub struct ServerConfig {
     /// Demo mode's simulated CMS cluster, shown on the Systems pages.
     pub demo_cms: Option<app::pages::systems::DemoCluster>,
 }
+
+/// A request taking longer than this (its body included) is answered 408.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The default database: a file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://bridgekeeper.db";
@@ -100,15 +108,16 @@ pub async fn start_with(
     listener: TcpListener,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    // The address actually bound (a port of 0 is chosen by the system): the Host names served.
+    let config = ServerConfig {
+        listen: addr,
+        ..config
+    };
     let mut tasks = background::Tasks::default();
     let router = router(&config, &background, &mut tasks, store).await?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        serve::serve(listener, router, async move {
             let _ = stopped.await;
         })
         .await
@@ -203,6 +212,17 @@ async fn router(
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
+    let origins = Arc::new(origins::Origins::new(
+        config.listen,
+        config.public_url.as_ref(),
+        config.secure_cookies,
+    ));
+    if config.listen.ip().is_unspecified() && config.public_url.is_none() {
+        tracing::warn!(
+            "listening on every interface without --public-url: any Host is served; \
+             set --public-url to the address users reach the portal at"
+        );
+    }
     let routes = generate_route_list(app::App);
     let provide = {
         let context = context.clone();
@@ -228,10 +248,22 @@ async fn router(
             context.clone(),
             security::page_guard,
         ))
-        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            origins.clone(),
+            security::refuse_cross_site,
+        ))
         .layer(session_layer)
         .route("/healthz", get(move || security::healthz(store.clone())))
         .layer(axum::middleware::from_fn(csp::content_security_policy))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            origins,
+            security::check_host,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     Ok(app)
 }

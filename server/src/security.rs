@@ -1,10 +1,11 @@
 //! Request guards: cross-site request refusal, the sign-in guard for pages, and the health check.
 
+use crate::origins::Origins;
 use app::context::AppContext;
 use app::navigation::permission_for_path;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::store::Store;
@@ -12,13 +13,19 @@ use std::sync::Arc;
 use tower_sessions::Session;
 
 /// Refuses any state-changing request whose `Origin` (or, failing that, `Referer`) is not this
-/// very host. Browsers always send `Origin` on POST, so a page on another site can never submit a
-/// form or call a server function with a user's cookie; SameSite=Lax cookies are the second wall.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+/// very portal: the same scheme, host and port as the request's Host, which must be one the
+/// portal answers as. Browsers always send `Origin` on POST, so a page on another site can never
+/// submit a form or call a server function with a user's cookie; SameSite=Lax cookies are the
+/// second wall.
+pub async fn refuse_cross_site(
+    State(origins): State<Arc<Origins>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) || same_origin(request.headers())
+    ) || same_origin(&request, &origins)
     {
         return next.run(request).await;
     }
@@ -35,24 +42,71 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         .into_response()
 }
 
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
-    let source = headers
-        .get(header::ORIGIN)
-        .or_else(|| headers.get(header::REFERER))
-        .and_then(|h| h.to_str().ok());
-    source
-        .and_then(authority)
-        .is_some_and(|a| a.eq_ignore_ascii_case(host))
+/// The request's Host (the header, or the authority of an HTTP/2 request).
+fn request_host(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
 }
 
-/// `scheme://authority[/…]` → `authority`.
-fn authority(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some(&rest[..end]).filter(|a| !a.is_empty())
+fn same_origin(request: &Request, origins: &Origins) -> bool {
+    let Some(host) = request_host(request) else {
+        return false;
+    };
+    let headers = request.headers();
+    headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|source| origins.same_origin(host, source))
+}
+
+/// Answers 421 to a request for a Host the portal does not answer as (DNS rebinding, a forged
+/// Host). The health check answers whatever the Host, for load balancers.
+pub async fn check_host(
+    State(origins): State<Arc<Origins>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path() == "/healthz"
+        || request_host(&request).is_some_and(|host| origins.host_allowed(host))
+    {
+        return next.run(request).await;
+    }
+    tracing::warn!(host = ?request_host(&request), "request for an unknown Host refused");
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        "Unknown Host: this portal does not answer under that name (see --public-url).",
+    )
+        .into_response()
+}
+
+/// Headers on every response: no framing, no content sniffing, no referrer to other sites, and
+/// pages and server answers (which hold data) never cached. The Content-Security-Policy is set
+/// with the app shell.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let holds_data = is_page(path) || path.starts_with("/api/") || path == "/healthz";
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        headers
+            .entry(name)
+            .or_insert(header::HeaderValue::from_static(value));
+    }
+    if holds_data {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Paths that are pages (not assets, not server functions, not the health check).
@@ -138,39 +192,6 @@ pub async fn healthz(store: Arc<dyn Store>) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.parse().unwrap()))
-            .collect()
-    }
-
-    #[test]
-    fn same_origin_needs_a_matching_origin_or_referer() {
-        let host = (header::HOST, "portal.example:3000");
-        assert!(same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://portal.example:3000")
-        ])));
-        assert!(same_origin(&headers(&[
-            host.clone(),
-            (
-                header::REFERER,
-                "https://portal.example:3000/admin/users?x=1"
-            )
-        ])));
-        assert!(!same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://evil.example")
-        ])));
-        assert!(!same_origin(&headers(&[
-            host.clone(),
-            (header::ORIGIN, "http://portal.example:3000.evil.example")
-        ])));
-        assert!(!same_origin(&headers(&[host])), "no Origin, no Referer");
-        assert!(!same_origin(&headers(&[(header::ORIGIN, "null")])));
-    }
 
     #[test]
     fn pages_are_told_from_assets() {

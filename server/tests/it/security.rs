@@ -395,3 +395,105 @@ async fn the_database_is_private_and_holds_no_usable_session_id() {
         "its hash is: {ids:?}"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_host_is_refused_and_the_origin_must_match_scheme_host_and_port() {
+    let portal = Portal::build().users(ONE_PER_ROLE).start().await;
+    let port = portal.running.addr.port();
+    for host in ["evil.example".to_string(), format!("evil.example:{port}")] {
+        let response = portal
+            .client
+            .get(portal.url("/login"))
+            .header(reqwest::header::HOST, &host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
+    }
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let response = portal
+            .client
+            .get(portal.url("/login"))
+            .header(reqwest::header::HOST, &host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{host}");
+    }
+    let sign_in = async |origin: &str| {
+        portal
+            .client
+            .post(portal.url("/api/login"))
+            .header(reqwest::header::ORIGIN, origin)
+            .form(&[("username", "root"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(sign_in(&portal.origin()).await, StatusCode::OK);
+    for origin in [
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        format!("http://localhost:{port}"),
+        "http://evil.example".to_string(),
+    ] {
+        assert_eq!(sign_in(&origin).await, StatusCode::FORBIDDEN, "{origin}");
+    }
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_data_is_never_cached() {
+    let portal = Portal::build().users(ONE_PER_ROLE).start().await;
+    let cookie = portal.login("root").await;
+    let page = portal.get(Some(&cookie), "/admin/users").await;
+    let api = portal.call(Some(&cookie), "/api/users/list", &[]).await;
+    let login = portal.get(None, "/login").await;
+    let missing = portal.get(None, "/favicon.ico").await;
+    for (what, response) in [
+        ("page", &page),
+        ("api", &api),
+        ("login", &login),
+        ("not found", &missing),
+    ] {
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{what}");
+    }
+    for (what, response) in [("page", &page), ("api", &api), ("login", &login)] {
+        assert_eq!(response.headers()["cache-control"], "no-store", "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_that_never_finishes_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let portal = Portal::build().start().await;
+    let mut stream = tokio::net::TcpStream::connect(portal.running.addr)
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the connection is still open after 20 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "closed after {:?}",
+        started.elapsed()
+    );
+    // The server serves others meanwhile and after.
+    assert_eq!(portal.get(None, "/healthz").await.status(), StatusCode::OK);
+}

@@ -168,6 +168,7 @@ impl Builder {
             password_policy: PasswordPolicy::default(),
             throttle: self.throttle,
             password_hashing: self.password_hashing,
+            public_url: None,
             secure_cookies: false,
             secrets: SecretBox::from_base64(&key).unwrap(),
             demo_cms: self.demo_cms,
