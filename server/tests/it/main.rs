@@ -7,6 +7,8 @@ mod booking;
 mod calendar;
 mod http;
 #[cfg(unix)]
+mod lease;
+#[cfg(unix)]
 mod shutdown;
 mod support;
 mod systems;
