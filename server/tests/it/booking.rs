@@ -1388,3 +1388,17 @@ async fn a_system_is_not_pointed_at_another_server_while_its_meetings_run() {
     assert_eq!(status, StatusCode::OK, "{body}");
     other.shutdown().await;
 }
+
+#[tokio::test]
+async fn book_conference_with_this_system_preselects_it() {
+    let portal = portal(1).await;
+    let sam = portal.login("sam").await;
+    let id = portal.system();
+    let chosen = format!(r#"<option value="{id}" selected"#);
+    let html = portal
+        .page(&sam, &format!("/booking/new?system={id}"))
+        .await;
+    assert!(html.contains(&chosen), "{html}");
+    let html = portal.page(&sam, "/booking/new").await;
+    assert!(!html.contains(&chosen), "Automatic otherwise");
+}
