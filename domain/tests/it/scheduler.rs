@@ -800,7 +800,7 @@ async fn sigkill_between_dressing_and_calling_is_resumed_after_restart() {
         ..Faults::default()
     });
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "engine_child", "--nocapture"])
+        .args(["--exact", "scheduler::engine_child", "--nocapture"])
         .env("BK_CHILD_DB", &f.db_url)
         .env("BK_CHILD_KEY", &f.key)
         .stdout(std::process::Stdio::null())
