@@ -19,6 +19,8 @@ pub mod bookings;
 #[cfg(feature = "ssr")]
 pub mod folders;
 #[cfg(feature = "ssr")]
+pub mod lease;
+#[cfg(feature = "ssr")]
 pub mod live_participants;
 #[cfg(feature = "ssr")]
 pub mod login_throttle;

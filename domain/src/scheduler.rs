@@ -24,6 +24,7 @@
 
 mod recorder;
 
+use crate::booking::rules::{Span, placeholder_to_be_freed};
 use crate::booking::{ConferenceType, MeetingId, MeetingState};
 use crate::bookings::EngineBell;
 use crate::store::bookings::{MeetingFilter, MeetingRecord, NewEvent, Step};
@@ -135,6 +136,9 @@ struct Inner {
     claiming: Turns,
     /// Set when the engine is asked to stop: no new step is begun.
     stopping: AtomicBool,
+    /// Counts placeholders put back, so a meeting waiting for one (back to back behind a
+    /// meeting that is ending) is tried again at once.
+    freed: tokio::sync::watch::Sender<u64>,
 }
 
 pub struct Scheduler {
@@ -155,6 +159,13 @@ impl Engine {
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "scheduler: the engine's task failed");
         }
+    }
+
+    /// Stops the engine at once, cutting every step in flight short (as safe as a crash: the
+    /// next engine resumes them). For a process that is losing the engine's lease.
+    pub async fn abort(self) {
+        self.task.abort();
+        let _ = self.task.await;
     }
 }
 
@@ -177,7 +188,21 @@ impl Scheduler {
         clock: Arc<dyn Clock>,
         config: SchedulerConfig,
     ) -> Scheduler {
-        let (recorder, writer) = recorder::recorder(store.clone());
+        Self::fenced(store, systems, bell, clock, config, None)
+    }
+
+    /// [`Scheduler::new`] for an engine run under the engine's lease: every step it records
+    /// checks `fence` in its own transaction, so once the lease is lost nothing is recorded
+    /// (and, a step's "before" being recorded before its request, nothing more is done).
+    pub fn fenced(
+        store: Arc<dyn Store>,
+        systems: Arc<SystemService>,
+        bell: Arc<EngineBell>,
+        clock: Arc<dyn Clock>,
+        config: SchedulerConfig,
+        fence: Option<crate::lease::Fence>,
+    ) -> Scheduler {
+        let (recorder, writer) = recorder::recorder(store.clone(), fence);
         Scheduler {
             inner: Arc::new(Inner {
                 store,
@@ -190,6 +215,7 @@ impl Scheduler {
                 learning: Turns::default(),
                 claiming: Turns::default(),
                 stopping: AtomicBool::new(false),
+                freed: tokio::sync::watch::Sender::new(0),
             }),
             writer,
         }
@@ -416,16 +442,7 @@ impl Inner {
     }
 
     fn connector(&self, record: &SystemRecord) -> Result<Connector, String> {
-        let members: Vec<_> = record.members.iter().map(|m| m.address.clone()).collect();
-        let fingerprint = format!(
-            "{}|{}|{}|{:?}|{:?}|{:?}",
-            record.summary.address,
-            record.username,
-            record.password_sealed,
-            record.tls,
-            record.pinned_pem,
-            members
-        );
+        let fingerprint = SystemService::connector_fingerprint(record);
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((known, connector)) = cache.connectors.get(&record.summary.id)
             && *known == fingerprint
@@ -630,6 +647,9 @@ impl Inner {
     /// Starts a system's meetings that are due together: claims placeholders for all of them
     /// in one batch, then dresses and calls each at once, side by side.
     async fn start_all(self: &Arc<Self>, system: SystemId, meetings: Vec<MeetingRecord>) {
+        // Subscribed before the claim reads which placeholders are held: a placeholder put back
+        // after that reading wakes the meetings left waiting.
+        let mut freed = self.freed.subscribe();
         let now = self.clock.now();
         let mut to_claim = Vec::with_capacity(meetings.len());
         for meeting in meetings {
@@ -685,7 +705,7 @@ impl Inner {
                 return;
             }
         };
-        let claimed = match self.claim(&record, to_claim).await {
+        let (claimed, waiting) = match self.claim(&record, to_claim).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::error!(system = system.0, error = %e, "scheduler: claiming placeholders");
@@ -701,24 +721,30 @@ impl Inner {
             });
         }
         starting.join_all().await;
+        if waiting > 0 && !self.stopping.load(Ordering::SeqCst) {
+            // Back to the loop (which tries them again) once a placeholder is put back, or
+            // after a tick.
+            let _ = tokio::time::timeout(self.config.tick, freed.changed()).await;
+        }
     }
 
     /// Claims the lowest-numbered free placeholders for `meetings` (earliest start first), all
     /// recorded before any is dressed; the store refuses one already held. Returns the meetings
     /// claimed, now Starting. One left without a free placeholder is Defective; one whose claim
-    /// lost a race (another engine on the same database) stays Pending for the next round.
+    /// lost a race (another engine on the same database) stays Pending for the next round, and
+    /// so does one for which the booking rule says a held placeholder is about to be freed (a
+    /// meeting back to back behind one that is ending): the count of those is returned too.
     async fn claim(
         &self,
         record: &SystemRecord,
         meetings: Vec<MeetingRecord>,
-    ) -> Result<Vec<MeetingRecord>, String> {
+    ) -> Result<(Vec<MeetingRecord>, usize), String> {
         let system = record.summary.id;
         let turn = self.claiming.take(system).await;
         let busy = self.store.busy_placeholders(system).await?;
-        let mut free: Vec<(u64, String)> = self
-            .store
-            .placeholders(system)
-            .await?
+        let placeholders = self.store.placeholders(system).await?;
+        let capacity = placeholders.len();
+        let mut free: Vec<(u64, String)> = placeholders
             .into_iter()
             .filter(|(index, _)| !busy.contains(index))
             .collect();
@@ -771,18 +797,41 @@ impl Inner {
                 }
             }
         }
-        for meeting in squeezed {
-            let result = self
-                .give_up(
-                    &meeting,
-                    MeetingState::Pending,
-                    MeetingState::Defective,
-                    "no free placeholder space on the system".into(),
-                )
-                .await;
-            self.log(meeting.id, result);
+        let mut waiting = 0;
+        if !squeezed.is_empty() {
+            let held: Vec<Span> = self
+                .store
+                .meetings(&MeetingFilter {
+                    system: Some(system),
+                    states: vec![
+                        MeetingState::Starting,
+                        MeetingState::Ongoing,
+                        MeetingState::Ending,
+                    ],
+                    ..MeetingFilter::default()
+                })
+                .await?
+                .iter()
+                .filter(|m| m.placeholder.is_some())
+                .map(|m| m.span)
+                .collect();
+            for meeting in squeezed {
+                if placeholder_to_be_freed(&meeting.span, &held, capacity) {
+                    waiting += 1;
+                    continue;
+                }
+                let result = self
+                    .give_up(
+                        &meeting,
+                        MeetingState::Pending,
+                        MeetingState::Defective,
+                        "no free placeholder space on the system".into(),
+                    )
+                    .await;
+                self.log(meeting.id, result);
+            }
         }
-        Ok(claimed)
+        Ok((claimed, waiting))
     }
 
     async fn resume_start(&self, meeting: MeetingRecord) -> StepResult {
@@ -817,7 +866,23 @@ impl Inner {
                 .await
                 .map_err(StartProblem::from)?;
             let dress = dress_of(&meeting)?;
-            let parties = parties_of(&meeting);
+            let dials_out = self
+                .store
+                .settings(meeting.system)
+                .await
+                .map_err(|e| StartProblem::Other(e.to_string()))?
+                .scheduling
+                .dials_out();
+            let parties = if dials_out {
+                parties_of(&meeting)
+            } else {
+                Vec::new()
+            };
+            let held_back = if parties_of(&meeting).len() > parties.len() {
+                "; nobody dialled: the system's Allow Outgoing SIP URI Dialing is off"
+            } else {
+                ""
+            };
             if !fresh {
                 let seen = lifecycle::observe_meeting(&cms, &placeholder, None)
                     .await
@@ -845,7 +910,7 @@ impl Inner {
                     }
                     return Ok((
                         found.call.clone(),
-                        "adopted the call already in the space".to_string(),
+                        format!("adopted the call already in the space{held_back}"),
                         dialled,
                     ));
                 }
@@ -863,7 +928,11 @@ impl Inner {
                     )
                 })
                 .collect();
-            Ok((started.call, "dressed and called".to_string(), dialled))
+            Ok((
+                started.call,
+                format!("dressed and called{held_back}"),
+                dialled,
+            ))
         }
         .await;
         match outcome {
@@ -1248,6 +1317,7 @@ impl Inner {
                 )
                 .await?;
                 self.cache_lock().calls.remove(&meeting.id);
+                self.freed.send_modify(|n| *n = n.wrapping_add(1));
                 Ok(())
             }
             Err(reason) => {

@@ -3,7 +3,9 @@
 //! password field keeps the stored one, and no password ever goes back to the browser.
 
 use crate::FieldErrors;
+use crate::booking::MeetingState;
 use crate::secret_box::SecretBox;
+use crate::store::bookings::MeetingFilter;
 use crate::store::{AlternateRecord, ConnectionChange, SettingsRecord, Store, StoreError};
 use crate::system::{SystemId, TlsChoice};
 use crate::system_status::{
@@ -279,6 +281,33 @@ impl SettingsService {
         let (Some(endpoint), Some(tls)) = (endpoint, tls) else {
             return Err(SystemError::Internal("checked above".into()));
         };
+        // Another server while meetings run on this one would leave their calls up there, and
+        // the engine (finding no placeholder on the new server) would call them finished.
+        if endpoint.to_string() != record.summary.address {
+            let running = self
+                .store
+                .meetings(&MeetingFilter {
+                    system: Some(id),
+                    states: MeetingState::ALL
+                        .into_iter()
+                        .filter(|s| s.is_live())
+                        .collect(),
+                    limit: Some(1),
+                    ..MeetingFilter::default()
+                })
+                .await?;
+            if let Some(meeting) = running.first() {
+                return Err(SystemError::Invalid(FieldErrors::single(
+                    "address",
+                    format!(
+                        "meetings are running on this system (\"{}\", {}): end them, or wait \
+                         until they are over, before pointing it at another server",
+                        meeting.title,
+                        meeting.state.label()
+                    ),
+                )));
+            }
+        }
         let change = ConnectionChange {
             address: endpoint.to_string(),
             username: username.to_string(),

@@ -81,6 +81,14 @@ pub struct SchedulingSettings {
     pub allow_incoming_sip: bool,
 }
 
+impl SchedulingSettings {
+    /// Whether the engine dials a meeting's participants out on this system (Allow Outgoing
+    /// SIP URI Dialing): when off, Automatic Connect meetings start without dialling anyone.
+    pub fn dials_out(&self) -> bool {
+        self.allow_outgoing_sip
+    }
+}
+
 impl Default for SchedulingSettings {
     fn default() -> Self {
         SchedulingSettings {

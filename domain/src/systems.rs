@@ -399,6 +399,27 @@ impl SystemService {
 
 // --- For the scheduler engine (booking, issue 6) ---------------------------------------------
 impl SystemService {
+    /// Everything [`SystemService::scheduling_connector_for`] builds a connector from, as one
+    /// string: a connector made from a record with another fingerprint is stale (the engine's
+    /// cache compares them). Kept beside the builder so that both read the same fields.
+    pub fn connector_fingerprint(record: &SystemRecord) -> String {
+        let members: Vec<_> = record.members.iter().map(|m| m.address.clone()).collect();
+        let alternate = record
+            .alternate
+            .as_ref()
+            .map(|a| (&a.address, &a.username, &a.password_sealed));
+        format!(
+            "{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+            record.summary.address,
+            record.username,
+            record.password_sealed,
+            record.tls,
+            record.pinned_pem,
+            alternate,
+            members
+        )
+    }
+
     /// A connector for running meetings: the primary first, then the Alternate IP (its own
     /// credentials), then every other cluster member the system told us about (the primary's
     /// credentials and TLS trust), so a start fails over when the primary does not answer.

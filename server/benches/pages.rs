@@ -714,7 +714,7 @@ async fn seed(db: &str, key: &str, options: &Options) -> Seeded {
         ));
     }
     for chunk in steps.chunks(500) {
-        store.record_steps(chunk).await.unwrap();
+        store.record_steps(None, chunk).await.unwrap();
     }
     let folder = emea.0;
     let system = systems[0].0;

@@ -106,6 +106,10 @@ pub struct ServeArgs {
     /// Days the CMS API trace (each system's Logs tab) is kept.
     #[arg(long, env = "BRIDGEKEEPER_TRACE_RETENTION_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub trace_retention_days: u32,
+    /// Seconds the engine's lease lasts unrenewed: another process serving the same database
+    /// takes the engine over this long after this one dies.
+    #[arg(long, env = "BRIDGEKEEPER_LEASE_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=300))]
+    pub lease_seconds: u64,
 }
 
 /// A secret flag's value: masked in `Debug`.
@@ -122,6 +126,7 @@ impl ServeArgs {
             trace_retention: std::time::Duration::from_secs(
                 u64::from(self.trace_retention_days) * 86_400,
             ),
+            lease_ttl: std::time::Duration::from_secs(self.lease_seconds),
         }
     }
 

@@ -156,14 +156,18 @@ async fn router(
         .with_expiry(Expiry::OnInactivity(config.idle_timeout));
 
     let store: Arc<dyn Store> = Arc::new(store);
-    let trace = background::start_trace_log(store.clone(), background, tasks);
+    let trace = background::start_trace_log(store.clone(), tasks);
     let systems = Arc::new(SystemService::new(
         store.clone(),
         config.secrets.clone(),
         trace,
         std::time::Duration::from_secs(10),
     ));
-    let monitor = background::start_monitor(store.clone(), systems.clone(), background, tasks);
+    let monitor = Arc::new(domain::monitoring::Monitor::new(
+        store.clone(),
+        systems.clone(),
+        background.monitor_concurrency,
+    ));
     // Booking, and the scheduler engine that runs every booked meeting (one task).
     let bell = Arc::new(domain::bookings::EngineBell::default());
     let bookings = Arc::new(domain::bookings::BookingService::new(
@@ -186,7 +190,7 @@ async fn router(
             ),
         ),
         systems: systems.clone(),
-        monitor,
+        monitor: monitor.clone(),
         settings: Arc::new(SettingsService::new(
             store.clone(),
             config.secrets.clone(),
@@ -204,7 +208,16 @@ async fn router(
         )),
         demo_cms: config.demo_cms.clone(),
     };
-    background::start_engine(store.clone(), context.systems.clone(), bell, tasks);
+    background::start_leased(
+        background::Leased {
+            store: store.clone(),
+            systems: context.systems.clone(),
+            bell,
+            monitor,
+        },
+        background,
+        tasks,
+    );
 
     let leptos_options = LeptosOptions::builder()
         .output_name("bridgekeeper")

@@ -49,6 +49,15 @@ pub fn peak(spans: &[Span]) -> usize {
     most as usize
 }
 
+/// Whether a meeting due to start while every placeholder of its system is held will get one:
+/// by the booking rule (capacity counts only meetings whose time overlaps, so back-to-back
+/// meetings share a placeholder), some of the `held` spans end before `span` starts, and their
+/// placeholders are about to be put back. The engine then waits for one instead of calling the
+/// meeting Defective. `capacity` is the system's placeholder count.
+pub fn placeholder_to_be_freed(span: &Span, held: &[Span], capacity: usize) -> bool {
+    held.iter().filter(|h| h.overlaps(span)).count() < capacity
+}
+
 /// A meeting already booked, as the rules need it.
 #[derive(Debug, Clone)]
 pub struct Booked {
@@ -147,6 +156,20 @@ mod tests {
         assert!(span(0, 60).overlaps(&span(10, 20)));
         assert!(!span(0, 60).overlaps(&span(60, 90)), "back to back");
         assert!(Span::new(span(0, 1).start(), span(0, 1).start()).is_none());
+    }
+
+    #[test]
+    fn a_back_to_back_meeting_waits_for_the_placeholder_its_predecessor_frees() {
+        // One placeholder, held by 0-60: the meeting from 60 gets it once 0-60 is put back.
+        assert!(placeholder_to_be_freed(&span(60, 90), &[span(0, 60)], 1));
+        // Held by a meeting that overlaps: none will be freed in time.
+        assert!(!placeholder_to_be_freed(&span(30, 90), &[span(0, 60)], 1));
+        assert!(!placeholder_to_be_freed(&span(60, 90), &[span(0, 60)], 0));
+        assert!(placeholder_to_be_freed(
+            &span(60, 90),
+            &[span(0, 60), span(50, 120)],
+            2
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! for the disk and for the others' hold on SQLite's single write lock.
 
 use crate::booking::{MeetingId, MeetingState};
+use crate::lease::Fence;
 use crate::store::bookings::Step;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
@@ -32,12 +33,21 @@ pub(super) struct Recorder {
 /// Commits what the recorders queue, as many steps per transaction as are waiting.
 pub(super) struct Writer {
     store: Arc<dyn Store>,
+    /// The engine's lease, checked by every batch when the engine runs under one.
+    fence: Option<Fence>,
     queue: mpsc::UnboundedReceiver<Queued>,
 }
 
-pub(super) fn recorder(store: Arc<dyn Store>) -> (Recorder, Writer) {
+pub(super) fn recorder(store: Arc<dyn Store>, fence: Option<Fence>) -> (Recorder, Writer) {
     let (sender, queue) = mpsc::unbounded_channel();
-    (Recorder { queue: sender }, Writer { store, queue })
+    (
+        Recorder { queue: sender },
+        Writer {
+            store,
+            fence,
+            queue,
+        },
+    )
 }
 
 impl Recorder {
@@ -74,10 +84,19 @@ impl Writer {
         while self.queue.recv_many(&mut batch, BATCH).await > 0 {
             let (entries, waiting): (Vec<Entry>, Vec<_>) =
                 batch.drain(..).map(|q| (q.entry, q.done)).unzip();
-            match self.store.record_steps(&entries).await {
+            match self.store.record_steps(self.fence.as_ref(), &entries).await {
                 Ok(outcomes) => {
                     for (done, outcome) in waiting.into_iter().zip(outcomes) {
                         let _ = done.send(outcome);
+                    }
+                }
+                Err(StoreError::Fenced) => {
+                    tracing::warn!(
+                        steps = waiting.len(),
+                        "scheduler: steps refused, the engine's lease is lost"
+                    );
+                    for done in waiting {
+                        let _ = done.send(Err(StoreError::Fenced));
                     }
                 }
                 Err(e) => {

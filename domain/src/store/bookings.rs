@@ -253,9 +253,11 @@ pub trait BookingStore: Send + Sync {
     /// Records engine steps, all in one transaction (one commit for many meetings' steps). Each
     /// has its own outcome, in order: true if recorded, false if its meeting is no longer in
     /// the expected state, a `Conflict` for a placeholder already held by another live meeting.
-    /// A step refused leaves the others recorded.
+    /// A step refused leaves the others recorded. With a `fence`, nothing is recorded
+    /// (`Fenced`) unless the engine's lease still holds, checked in the same transaction.
     async fn record_steps(
         &self,
+        fence: Option<&crate::lease::Fence>,
         steps: &[(MeetingId, MeetingState, Step)],
     ) -> Result<Vec<Result<bool, StoreError>>, StoreError>;
 }

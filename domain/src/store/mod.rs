@@ -11,6 +11,7 @@ mod sqlite_access;
 mod sqlite_audit;
 mod sqlite_bookings;
 mod sqlite_folders;
+mod sqlite_lease;
 mod sqlite_monitoring;
 mod sqlite_systems;
 
@@ -36,6 +37,10 @@ pub enum StoreError {
     Conflict { what: String },
     #[error("database error: {0}")]
     Database(String),
+    /// A fenced write (an engine step) refused: this process no longer holds the engine's
+    /// lease ([`crate::lease`]).
+    #[error("this process no longer holds the engine's lease")]
+    Fenced,
 }
 
 /// A user with what only the server may see.
@@ -65,6 +70,7 @@ pub trait Store:
     + folders::FolderStore
     + AccessStore
     + AuditStore
+    + crate::lease::LeaseStore
     + Send
     + Sync
     + 'static

@@ -922,9 +922,13 @@ impl BookingStore for SqliteStore {
 
     async fn record_steps(
         &self,
+        fence: Option<&crate::lease::Fence>,
         steps: &[(MeetingId, MeetingState, Step)],
     ) -> Result<Vec<Result<bool, StoreError>>, StoreError> {
         let mut tx = self.immediate().await?;
+        if let Some(fence) = fence {
+            super::sqlite_lease::check_fence(&mut tx, fence).await?;
+        }
         let mut outcomes = Vec::with_capacity(steps.len());
         let mut events = Vec::new();
         for (id, expected, step) in steps {

@@ -583,6 +583,119 @@ async fn the_alternate_ip_is_tried_before_the_other_cluster_members() {
     runner.stop().await;
 }
 
+/// Saves `node` of the simulator as the system's Alternate IP.
+async fn set_alternate(f: &Fixture, node: usize) {
+    SettingsService::new(
+        f.store.clone() as Arc<dyn Store>,
+        SecretBox::from_base64(&f.key).unwrap(),
+        f.systems.clone(),
+    )
+    .save(
+        f.system,
+        SettingsInput {
+            name: "Cluster".into(),
+            alternate_address: f.sim.base_urls()[node]
+                .trim_start_matches("https://")
+                .into(),
+            alternate_username: "admin".into(),
+            alternate_password: "admin".into(),
+            allow_booking: true,
+            ..SettingsInput::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_changed_alternate_ip_is_used_by_the_running_engine() {
+    let f = fixture(3, 2).await;
+    set_alternate(&f, 2).await;
+    f.sim.set_node_up(0, false);
+    let runner = engine(&f);
+    let first = book(
+        &f,
+        booking(
+            "Before",
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+            &[],
+        ),
+    )
+    .await;
+    let ongoing = wait_state(&f, first, MeetingState::Ongoing).await;
+    assert_eq!(ongoing.call.unwrap().1, f.sim.base_urls()[2]);
+
+    // The administrator points the Alternate IP at node 1 while the engine runs: the next
+    // start tries it before the other members (node 2), without a restart.
+    set_alternate(&f, 1).await;
+    let second = book(
+        &f,
+        booking(
+            "After",
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+            &[],
+        ),
+    )
+    .await;
+    let ongoing = wait_state(&f, second, MeetingState::Ongoing).await;
+    assert_eq!(
+        ongoing.call.unwrap().1,
+        f.sim.base_urls()[1],
+        "the new Alternate IP"
+    );
+    runner.stop().await;
+}
+
+#[tokio::test]
+async fn outgoing_sip_dialing_off_starts_the_meeting_without_dialling() {
+    let f = fixture(1, 1).await;
+    SettingsService::new(
+        f.store.clone() as Arc<dyn Store>,
+        SecretBox::from_base64(&f.key).unwrap(),
+        f.systems.clone(),
+    )
+    .save(
+        f.system,
+        SettingsInput {
+            name: "No dial-out".into(),
+            allow_booking: true,
+            allow_outgoing_sip: false,
+            allow_incoming_sip: true,
+            ..SettingsInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    let runner = engine(&f);
+    let id = book(
+        &f,
+        booking(
+            "Dial-in only",
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+            &["desk@example.com"],
+        ),
+    )
+    .await;
+    wait_state(&f, id, MeetingState::Ongoing).await;
+    assert!(
+        !sequence(&f.sim).iter().any(|r| r.contains("/callLegs")),
+        "no dial-out: {:?}",
+        sequence(&f.sim)
+    );
+    assert!(f.sim.snapshot().call_legs.is_empty());
+    let events = f.store.events(id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.outcome.contains("Allow Outgoing SIP URI Dialing is off")),
+        "said why: {events:?}"
+    );
+    runner.stop().await;
+}
+
 #[tokio::test]
 async fn everything_down_fails_with_a_ticket_and_the_placeholder_is_clean_once_back() {
     let f = fixture(2, 2).await;
@@ -858,6 +971,55 @@ async fn steps_cut_short_by_the_stop_grace_are_resumed_by_the_next_engine() {
     resumed_once(&f, &ids).await;
 }
 
+/// One placeholder, "start early" on: B is booked to start when A ends (the booking rule
+/// allows it), so it waits for A's placeholder instead of being called Defective.
+#[tokio::test]
+async fn a_back_to_back_meeting_takes_the_placeholder_its_predecessor_frees() {
+    let f = fixture(1, 1).await;
+    f.store
+        .set_conference_settings(
+            &ConferenceSettings {
+                start_early_minutes: 1,
+                ..ConferenceSettings::default()
+            },
+            "admin",
+        )
+        .await
+        .unwrap();
+    let start = OffsetDateTime::now_utc() + Duration::from_secs(2);
+    let a_end = start + Duration::from_secs(3);
+    let span = |from: OffsetDateTime, to: OffsetDateTime| Booking {
+        spans: vec![Span::new(from, to).unwrap()],
+        ..booking("x", Duration::ZERO, Duration::from_secs(1), &[])
+    };
+    let a = book(
+        &f,
+        Booking {
+            title: Title::parse("A").unwrap(),
+            ..span(start, a_end)
+        },
+    )
+    .await;
+    let b = book(
+        &f,
+        Booking {
+            title: Title::parse("B").unwrap(),
+            ..span(a_end, a_end + Duration::from_secs(60))
+        },
+    )
+    .await;
+    let runner = engine(&f);
+    wait_state(&f, a, MeetingState::Ongoing).await;
+    let ongoing = wait_state(&f, b, MeetingState::Ongoing).await;
+    assert_eq!(meeting(&f, a).await.state, MeetingState::Finished);
+    assert_eq!(ongoing.placeholder.unwrap().0, 1, "A's placeholder");
+    assert!(
+        ongoing.call_created.unwrap() >= a_end,
+        "B started once A had ended"
+    );
+    runner.stop().await;
+}
+
 #[tokio::test]
 async fn meetings_start_early_by_the_conference_setting() {
     let f = fixture(1, 2).await;
@@ -1081,7 +1243,7 @@ async fn an_end_is_due_at_its_time_even_while_an_extension_waits_to_be_retried()
         ),
     ];
     for step in steps {
-        let outcome = f.store.record_steps(&[step]).await.unwrap();
+        let outcome = f.store.record_steps(None, &[step]).await.unwrap();
         assert!(matches!(outcome[..], [Ok(true)]), "{outcome:?}");
     }
     let store = &f.store;
@@ -1133,14 +1295,14 @@ async fn a_claim_does_not_start_a_meeting_moved_since_it_was_read() {
     .unwrap();
     let outcome = f
         .store
-        .record_steps(&[(id, MeetingState::Pending, claim(moved))])
+        .record_steps(None, &[(id, MeetingState::Pending, claim(moved))])
         .await
         .unwrap();
     assert!(matches!(outcome[..], [Ok(false)]), "{outcome:?}");
     assert_eq!(meeting(&f, id).await.state, MeetingState::Pending);
     let outcome = f
         .store
-        .record_steps(&[(id, MeetingState::Pending, claim(read.span))])
+        .record_steps(None, &[(id, MeetingState::Pending, claim(read.span))])
         .await
         .unwrap();
     assert!(matches!(outcome[..], [Ok(true)]), "{outcome:?}");

@@ -73,8 +73,9 @@ async fn a_restricted_system_takes_bookings_only_from_listed_users() {
     let date = tomorrow();
     let system = portal.system().to_string();
 
-    // By default the roles decide: both schedulers appear, nobody is ticked.
-    let open = portal.access(&sam).await;
+    // By default the roles decide: both schedulers appear, nobody is ticked (the list is the
+    // administrators' to read).
+    let open = portal.access(&root).await;
     assert_eq!(open["booking"], "Everyone", "{open}");
     let names: Vec<_> = open["users"]
         .as_array()
@@ -108,7 +109,7 @@ async fn a_restricted_system_takes_bookings_only_from_listed_users() {
         .save_access(&root, "listed", "everyone", &[format!("book[{sid_id}]")])
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let saved = portal.access(&sam).await;
+    let saved = portal.access(&root).await;
     assert_eq!(saved["booking"], "Listed", "{saved}");
     assert_eq!(saved["changed_by"], "root", "{saved}");
 
@@ -354,4 +355,112 @@ async fn a_system_that_does_not_allow_booking_takes_no_new_bookings() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn acting_on_a_restricted_system_needs_its_edit_list() {
+    let portal = portal(1).await;
+    let root = portal.login("root").await;
+    let ada = portal.login("ada").await;
+    let id = portal.system().to_string();
+    let root_id = portal.user_id(&root, "root").await;
+    let (status, body) = portal
+        .save_access(&root, "everyone", "listed", &[format!("edit[{root_id}]")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = portal
+        .json(
+            &root,
+            "/api/folders/create",
+            &[("parent", ""), ("name", "Lab")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let actions = [
+        ("/api/systems/refresh", vec![("id", id.as_str())]),
+        ("/api/systems/connection/test", vec![("id", id.as_str())]),
+        (
+            "/api/folders/place",
+            vec![("system", id.as_str()), ("folder", "1")],
+        ),
+    ];
+    // Ada administers, but is not on this system's edit list.
+    for (path, form) in &actions {
+        let refused = portal.call(Some(&ada), path, form).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    for (path, form) in &actions {
+        let (status, body) = portal.json(&root, path, form).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn schedulers_and_help_desk_read_neither_the_api_trace_nor_the_user_list() {
+    let portal = portal(1).await;
+    let root = portal.login("root").await;
+    let id = portal.system().to_string();
+    // A status request, so the trace has rows.
+    let (status, body) = portal
+        .json(&root, "/api/systems/refresh", &[("id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let logs = [
+        ("id", id.as_str()),
+        ("method", ""),
+        ("status", ""),
+        ("page", ""),
+    ];
+    let (status, trace) = portal.json(&root, "/api/systems/logs", &logs).await;
+    assert_eq!(status, StatusCode::OK, "{trace}");
+    assert!(trace.to_string().contains("/api/v1/"), "{trace}");
+    let logs_page = format!("/systems/{id}?tab=logs");
+    let users_page = format!("/systems/{id}?tab=permissions");
+    assert!(portal.page(&root, &users_page).await.contains("ada"));
+
+    for who in ["sam", "hana"] {
+        let cookie = portal.login(who).await;
+        for (path, form) in [
+            ("/api/systems/logs", logs.to_vec()),
+            ("/api/systems/access", vec![("id", id.as_str())]),
+        ] {
+            let refused = portal.call(Some(&cookie), path, &form).await;
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{who} {path}");
+        }
+        for (page, secret) in [(&logs_page, "/api/v1/"), (&users_page, "ada")] {
+            let html = portal.get(Some(&cookie), page).await.text().await.unwrap();
+            assert!(!html.contains(secret), "{who} reads {page}: {html}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_administrators_see_the_demo_simulators_credentials() {
+    let demo = app::pages::systems::DemoCluster {
+        addresses: vec!["127.0.0.1:4443".into()],
+        username: "admin".into(),
+        password: "demo-secret-4711".into(),
+    };
+    let portal = Portal::build()
+        .users(crate::support::ONE_PER_ROLE)
+        .demo_cms(demo.clone())
+        .start()
+        .await;
+    let root = portal.login("root").await;
+    let (status, body) = portal.json(&root, "/api/systems/demo", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.to_string().contains(&demo.password));
+    for who in ["sam", "hana"] {
+        let cookie = portal.login(who).await;
+        let refused = portal.call(Some(&cookie), "/api/systems/demo", &[]).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{who}");
+        let page = portal
+            .get(Some(&cookie), "/systems/add")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains(&demo.password), "{who} sees the password");
+    }
 }

@@ -1321,3 +1321,84 @@ async fn a_running_meeting_keeps_its_type_and_its_system() {
         .json_ok(&sam, "/api/bookings/end", &[("id", id.as_str())])
         .await;
 }
+
+#[tokio::test]
+async fn a_system_is_not_pointed_at_another_server_while_its_meetings_run() {
+    let portal = portal(1).await;
+    let sam = portal.login("sam").await;
+    let root = portal.login("root").await;
+    let other = cms_sim::Cluster::start(cms_sim::SimConfig::default())
+        .await
+        .unwrap();
+    let id = book_now(&portal, &sam, "Running", "desk@example.com").await;
+    wait_for_state(&portal, &sam, &id, "Ongoing").await;
+
+    let system = portal.system().to_string();
+    let elsewhere = other.base_urls()[0]
+        .trim_start_matches("https://")
+        .to_string();
+    let connection = [
+        ("id", system.as_str()),
+        ("address", elsewhere.as_str()),
+        ("username", "admin"),
+        ("password", "admin"),
+        ("tls", "insecure"),
+        ("pinned_pem", ""),
+    ];
+    let (status, body) = portal
+        .json(&root, "/api/systems/connection", &connection)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.to_string().contains("address"),
+        "names the field: {body}"
+    );
+    assert!(body.to_string().contains("running"), "says why: {body}");
+    let (_, detail) = portal
+        .json(&root, "/api/systems/detail", &[("id", &system)])
+        .await;
+    assert_eq!(
+        detail["summary"]["address"],
+        portal.sim().base_urls()[0],
+        "unchanged: {detail}"
+    );
+    assert_eq!(
+        portal.sim().snapshot().calls.len(),
+        1,
+        "the call still runs"
+    );
+    // Give the engine ticks to act on a changed address, were it saved.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        conference(&portal, &sam, &id).await["meeting"]["state"],
+        "Ongoing"
+    );
+
+    // Once the meeting is over, the change is taken.
+    let (status, body) = portal.json(&sam, "/api/bookings/end", &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_for_state(&portal, &sam, &id, "Finished").await;
+    assert!(
+        portal.sim().snapshot().calls.is_empty(),
+        "ended on the old server"
+    );
+    let (status, body) = portal
+        .json(&root, "/api/systems/connection", &connection)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    other.shutdown().await;
+}
+
+#[tokio::test]
+async fn book_conference_with_this_system_preselects_it() {
+    let portal = portal(1).await;
+    let sam = portal.login("sam").await;
+    let id = portal.system();
+    let chosen = format!(r#"<option value="{id}" selected"#);
+    let html = portal
+        .page(&sam, &format!("/booking/new?system={id}"))
+        .await;
+    assert!(html.contains(&chosen), "{html}");
+    let html = portal.page(&sam, "/booking/new").await;
+    assert!(!html.contains(&chosen), "Automatic otherwise");
+}

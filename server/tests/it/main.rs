@@ -7,6 +7,8 @@ mod booking;
 mod calendar;
 mod hostile;
 mod http;
+#[cfg(unix)]
+mod lease;
 mod plain_forms;
 mod security;
 #[cfg(unix)]

@@ -80,6 +80,8 @@ fn serve(prepared: &Prepared) -> Child {
         .env("BRIDGEKEEPER_SECRET_KEY", &prepared.key)
         .env("BRIDGEKEEPER_LISTEN", "127.0.0.1:0")
         .env("BRIDGEKEEPER_SITE_ROOT", prepared.dir.path())
+        // The killed server's lease must expire before its successor runs the engine.
+        .env("BRIDGEKEEPER_LEASE_SECONDS", "2")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -102,7 +104,7 @@ async fn dressed(sim: &Cluster) {
     .await;
 }
 
-fn signal(server: &Child, name: &str) {
+pub(crate) fn signal(server: &Child, name: &str) {
     let sent = Command::new("kill")
         .args([name, &server.id().to_string()])
         .status()
@@ -111,7 +113,7 @@ fn signal(server: &Child, name: &str) {
 }
 
 /// Waits off this runtime: the simulator answers from it while the server finishes.
-async fn exited(mut server: Child) -> std::process::ExitStatus {
+pub(crate) async fn exited(mut server: Child) -> std::process::ExitStatus {
     tokio::task::spawn_blocking(move || server.wait())
         .await
         .unwrap()

@@ -157,12 +157,13 @@ async fn the_help_desk_reads_settings_and_logs_but_cannot_change_anything() {
             .unwrap()
             .ends_with(portal.sim().base_urls()[0].trim_start_matches("https://"))
     );
-    // Reading is allowed (the trace is stored in the background: look a bounded number of times).
+    // The API trace is the administrators' (stored in the background: look a bounded number of
+    // times); the help desk is refused it.
     let mut total = 0;
     for _ in 0..50 {
         let logs = portal
             .json_ok(
-                hd,
+                &portal.admin,
                 "/api/systems/logs",
                 &[("id", &id), ("method", ""), ("status", ""), ("page", "")],
             )
@@ -174,6 +175,14 @@ async fn the_help_desk_reads_settings_and_logs_but_cannot_change_anything() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(total >= 6, "the six requests of adding: {total}");
+    let refused = portal
+        .call(
+            Some(hd),
+            "/api/systems/logs",
+            &[("id", &id), ("method", ""), ("status", ""), ("page", "")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let week = portal
         .json_ok(hd, "/api/systems/week-bookings", &[("id", &id)])
         .await;

@@ -165,6 +165,8 @@ pub fn NewConferencePage() -> impl IntoView {
     let date = param("date");
     let start = param("time");
     let tz = param("tz");
+    // "Book conference with this system" (a system's Status tab) names the system to preselect.
+    let system = param("system");
     let create = form_action::<CreateConference>();
     // Only a success replaces the form: a refusal keeps what was typed, with the errors beside it.
     let booked = Memo::new(move |_| create.value().get().and_then(Result::ok));
@@ -178,14 +180,14 @@ pub fn NewConferencePage() -> impl IntoView {
         {move || match booked.get() {
             Some(done) => view! { <Confirmed done /> }.into_any(),
             None => {
-                let start = start.clone();
+                let (start, system) = (start.clone(), system.clone());
                 view! {
                     <Transition fallback=|| view! { <p>"Loading…"</p> }>
                         {move || {
-                            let start = start.clone();
+                            let (start, system) = (start.clone(), system.clone());
                             Suspend::new(async move {
                                 match defaults.await {
-                                    Ok(d) => view! { <ConferenceForm create defaults=d start /> }.into_any(),
+                                    Ok(d) => view! { <ConferenceForm create defaults=d start system /> }.into_any(),
                                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                                 }
                             })
@@ -203,6 +205,8 @@ fn ConferenceForm(
     create: ServerAction<CreateConference>,
     defaults: FormDefaults,
     start: String,
+    /// The system to preselect (its id), if the user may book on it; else Automatic.
+    system: String,
 ) -> impl IntoView {
     let error = action_error(create);
     // After a refused plain post: what was typed (`crate::flash`).
@@ -248,7 +252,10 @@ fn ConferenceForm(
             {field("system", "System", view! {
                 <select id="system" name="system" aria-invalid=invalid("system")>
                     <option value="auto">"Automatic (first with a free placeholder)"</option>
-                    {defaults.systems.iter().map(|(id, name)| view! { <option value=*id selected=kept.selected("system", &id.to_string(), false)>{name.clone()}</option> }).collect_view()}
+                    {defaults.systems.iter().map(|(id, name)| {
+                        let chosen = kept.selected("system", &id.to_string(), system.trim() == id.to_string());
+                        view! { <option value=*id selected=chosen>{name.clone()}</option> }
+                    }).collect_view()}
                 </select>
             }.into_any())}
             {field("participants", "Participants to dial (SIP URIs, one per line)", view! { <TextArea value=value("participants", String::new()) attr:id="participants" attr:name="participants" attr:rows="3" attr:aria-invalid=invalid("participants") /> }.into_any())}

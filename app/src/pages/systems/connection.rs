@@ -39,7 +39,7 @@ pub async fn save_connection(
 /// Runs a status request on the saved connection now (and updates status and tickets).
 #[server(endpoint = "systems/connection/test", output = crate::codec::Json)]
 pub async fn test_connection(id: i64) -> Result<PollOutcome, AppError> {
-    crate::auth::require(domain::Permission::ManageSystems).await?;
+    super::permissions::require_edit(id).await?;
     crate::auth::context()?
         .monitor
         .poll(domain::system::SystemId(id))

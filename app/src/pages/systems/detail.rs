@@ -87,6 +87,8 @@ pub fn SystemPage() -> impl IntoView {
             .unwrap_or(Tab::Summary)
     };
     let data = super::settings::TabData::new(id);
+    // Logs (the full API trace) and Permissions (the user list) are for those who manage systems.
+    let manage = super::settings::can_manage();
     let extended = super::extended::ExtendedData::new(id);
     let access = super::permissions::AccessData::new(id, move || tab() == Tab::Permissions);
     let acknowledge = form_action::<AcknowledgeTicket>();
@@ -112,6 +114,7 @@ pub fn SystemPage() -> impl IntoView {
                         let id = system.summary.id.0;
                         let tabs = Tab::ALL
                             .into_iter()
+                            .filter(|t| manage.get() || !matches!(t, Tab::Logs | Tab::Permissions))
                             .map(|t| {
                                 let current = t == tab();
                                 view! {

@@ -14,7 +14,8 @@ pub async fn load_system_logs(
     status: String,
     page: String,
 ) -> Result<TracePage, AppError> {
-    crate::auth::require(domain::Permission::ViewSystems).await?;
+    // The full API trace (addresses, request bodies) is for those who manage systems.
+    crate::auth::require(domain::Permission::ManageSystems).await?;
     let query = domain::system_status::TraceQuery::parse(&method, &status, &page)
         .map_err(|e| AppError::Invalid(e).with_status())?;
     crate::auth::context()?

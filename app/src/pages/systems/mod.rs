@@ -52,7 +52,8 @@ pub(crate) fn system_error(e: domain::systems::SystemError) -> AppError {
 
 #[server(endpoint = "systems/demo", output = crate::codec::Json)]
 pub async fn demo_cms() -> Result<Option<DemoCluster>, AppError> {
-    crate::auth::require(domain::Permission::ViewSystems).await?;
+    // The simulator's credentials are for those who add systems.
+    crate::auth::require(domain::Permission::ManageSystems).await?;
     Ok(crate::auth::context()?.demo_cms)
 }
 

@@ -113,7 +113,7 @@ pub async fn delete_folder(id: i64, target: String) -> Result<(), AppError> {
 
 #[server(endpoint = "folders/place", output = crate::codec::Json)]
 pub async fn place_system(system: i64, folder: String) -> Result<(), AppError> {
-    crate::auth::require(domain::Permission::ManageSystems).await?;
+    super::permissions::require_edit(system).await?;
     crate::auth::context()?
         .folders
         .place_system(domain::system::SystemId(system), folder_field(&folder)?)

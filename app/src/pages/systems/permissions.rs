@@ -13,7 +13,8 @@ use std::collections::HashMap;
 
 #[server(endpoint = "systems/access", output = crate::codec::Json)]
 pub async fn load_system_access(id: i64) -> Result<AccessView, AppError> {
-    crate::auth::require(domain::Permission::ViewSystems).await?;
+    // The list of users and their rights is for those who manage systems.
+    crate::auth::require(domain::Permission::ManageSystems).await?;
     crate::auth::context()?
         .access
         .view(domain::system::SystemId(id))
@@ -47,8 +48,10 @@ pub async fn save_system_access(
     Ok(())
 }
 
-/// The signed-in user if they may change the system's settings: an administrator, and on the
-/// system's edit list when it has one. Otherwise 401 or 403.
+/// The signed-in user if they may change or act on the system (settings, connection, extended
+/// settings, ticket filters, Force Refresh, Test connection, its place in a folder): an
+/// administrator, and on the system's edit list when it has one. Otherwise 401 or 403. The one
+/// place where a server function applies the per-system rights (`AccessList::may_edit`).
 #[cfg(feature = "ssr")]
 pub(crate) async fn require_edit(id: i64) -> Result<domain::UserSummary, AppError> {
     let user = crate::auth::require(domain::Permission::ManageSystems).await?;

@@ -68,7 +68,7 @@ pub async fn save_system_settings(
 /// Force Refresh: reads the status and the cluster's call bridges now.
 #[server(endpoint = "systems/refresh", output = crate::codec::Json)]
 pub async fn force_refresh(id: i64) -> Result<PollOutcome, AppError> {
-    crate::auth::require(domain::Permission::ManageSystems).await?;
+    super::permissions::require_edit(id).await?;
     crate::auth::context()?
         .monitor
         .refresh(domain::system::SystemId(id))
@@ -513,7 +513,7 @@ pub fn ClusteringTab(data: TabData) -> impl IntoView {
                                     <tbody>{rows}</tbody>
                                 </table>
                                 <p class="muted">
-                                    "Only the primary is used; the alternate (Edit Settings → Network Settings) is tried for future meetings when the primary cannot be reached."
+                                    "Meetings are started on the primary. When it cannot be reached, the Alternate IP (Edit Settings → Network Settings) is tried next, then every other call bridge listed here."
                                 </p>
                             </section>
                         }

@@ -1,0 +1,128 @@
+//! The engine's lease on SQLite: one row, changed by single conditional statements.
+
+use super::sqlite::db_err;
+use super::{SqliteStore, StoreError};
+use crate::lease::{Fence, Lease, LeaseStore};
+use sqlx::{Row, Sqlite, Transaction};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+fn ms(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn until(now: OffsetDateTime, ttl: Duration) -> i64 {
+    ms(now).saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn from_ms(at: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Whether `fence` still holds, read inside the caller's transaction (a write transaction: the
+/// lease cannot change hands before it commits).
+pub(super) async fn check_fence(
+    tx: &mut Transaction<'static, Sqlite>,
+    fence: &Fence,
+) -> Result<(), StoreError> {
+    let held: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM engine_lease WHERE id = 1 AND holder = ? AND epoch = ? \
+         AND expires_ms > ?",
+    )
+    .bind(&fence.holder)
+    .bind(fence.epoch)
+    .bind(ms(OffsetDateTime::now_utc()))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    if held == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Fenced)
+    }
+}
+
+#[async_trait::async_trait]
+impl LeaseStore for SqliteStore {
+    async fn acquire_lease(
+        &self,
+        holder: &str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE engine_lease SET holder = ?, epoch = epoch + 1, expires_ms = ? \
+             WHERE id = 1 AND (holder IS NULL OR expires_ms <= ?) RETURNING epoch, expires_ms",
+        )
+        .bind(holder)
+        .bind(until(now, ttl))
+        .bind(ms(now))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?;
+        row.map(|row| {
+            Ok(Lease {
+                holder: holder.to_string(),
+                epoch: row.try_get("epoch").map_err(db_err)?,
+                expires: from_ms(row.try_get("expires_ms").map_err(db_err)?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn renew_lease(
+        &self,
+        lease: &Lease,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        let expires = until(now, ttl);
+        let renewed = sqlx::query(
+            "UPDATE engine_lease SET expires_ms = ? \
+             WHERE id = 1 AND holder = ? AND epoch = ? AND expires_ms > ?",
+        )
+        .bind(expires)
+        .bind(&lease.holder)
+        .bind(lease.epoch)
+        .bind(ms(now))
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok((renewed == 1).then(|| Lease {
+            expires: from_ms(expires),
+            ..lease.clone()
+        }))
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE engine_lease SET holder = NULL, expires_ms = 0 \
+             WHERE id = 1 AND holder = ? AND epoch = ?",
+        )
+        .bind(&lease.holder)
+        .bind(lease.epoch)
+        .execute(self.pool())
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn current_lease(&self) -> Result<Option<Lease>, StoreError> {
+        let row = sqlx::query(
+            "SELECT holder, epoch, expires_ms FROM engine_lease WHERE id = 1 AND holder IS NOT NULL",
+        )
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err)?;
+        row.map(|row| {
+            Ok(Lease {
+                holder: row.try_get("holder").map_err(db_err)?,
+                epoch: row.try_get("epoch").map_err(db_err)?,
+                expires: from_ms(row.try_get("expires_ms").map_err(db_err)?),
+            })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,228 @@
+//! Two real `bridgekeeper` processes on one SQLite file with the CMS simulator over HTTPS: the
+//! engine's lease lets only one of them run the engine.
+//! - Both serving: every meeting is dressed once, called once, ended once (the simulator's
+//!   request log), and a clean shutdown of the holder hands the lease over at once.
+//! - The holder killed between dressing a placeholder and creating the call: the standby takes
+//!   over after the lease expires, resumes the start (one call, never two) and ends it.
+
+use crate::shutdown::{exited, signal};
+use crate::support::{Portal, Prepared, wait_for};
+use cms_sim::{Faults, SimConfig};
+use domain::booking::rules::Span;
+use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
+use domain::bookings::{Actor, Booking, BookingService, EngineBell};
+use domain::lease::LeaseStore;
+use domain::password::PasswordHashString;
+use domain::store::bookings::BookingStore;
+use domain::store::{Store, UserStore};
+use domain::zone::Zone;
+use domain::{Role, Username};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// A database with a system of four placeholders and `count` meetings booked to start in
+/// `after` and last `length`, each dialling one participant.
+async fn booked(count: usize, after: Duration, length: Duration) -> (Prepared, Vec<MeetingId>) {
+    let prepared = Portal::build()
+        .sim(SimConfig {
+            dial_connect_delay: Duration::from_millis(50),
+            ..SimConfig::default()
+        })
+        .system(4)
+        .numbers_from("1")
+        .prepare()
+        .await;
+    let store = Arc::new(prepared.store.clone());
+    let user = store
+        .insert_user(
+            &Username::parse("sam").unwrap(),
+            Role::Scheduler,
+            &PasswordHashString("unused".into()),
+        )
+        .await
+        .unwrap();
+    let bookings = BookingService::new(
+        store.clone() as Arc<dyn Store>,
+        Arc::new(EngineBell::default()),
+    );
+    let start = OffsetDateTime::now_utc() + after;
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let booking = Booking {
+            title: Title::parse(&format!("Call {n}")).unwrap(),
+            conference_type: ConferenceType::AutomaticConnect,
+            system: prepared.system,
+            zone: Zone::utc(),
+            participants: vec![SipUri::parse(&format!("desk{n}@example.com")).unwrap()],
+            passcode: None,
+            notes: String::new(),
+            recurrence: None,
+            spans: vec![Span::new(start, start + length).unwrap()],
+        };
+        let actor = Actor {
+            id: user,
+            name: "sam".into(),
+            role: Role::Scheduler,
+        };
+        let saved = bookings
+            .book(&actor, booking, OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        ids.push(saved.meetings[0]);
+    }
+    prepared.sim.as_ref().unwrap().clear_requests();
+    (prepared, ids)
+}
+
+/// A `bridgekeeper serve` on the prepared database with a 3-second lease.
+fn serve(prepared: &Prepared) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_bridgekeeper"))
+        .arg("serve")
+        .env("BRIDGEKEEPER_DATABASE_URL", &prepared.db)
+        .env("BRIDGEKEEPER_SECRET_KEY", &prepared.key)
+        .env("BRIDGEKEEPER_LISTEN", "127.0.0.1:0")
+        .env("BRIDGEKEEPER_SITE_ROOT", prepared.dir.path())
+        .env("BRIDGEKEEPER_LEASE_SECONDS", "3")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Whether the lease is `server`'s (its holder id starts with the process id).
+async fn holds(prepared: &Prepared, server: &Child) -> bool {
+    prepared
+        .store
+        .current_lease()
+        .await
+        .unwrap()
+        .is_some_and(|l| l.holder.starts_with(&format!("pid {} ", server.id())))
+}
+
+async fn all_in(prepared: &Prepared, ids: &[MeetingId], state: MeetingState) -> bool {
+    for id in ids {
+        if prepared.store.meeting(*id).await.unwrap().unwrap().state != state {
+            return false;
+        }
+    }
+    true
+}
+
+fn count(prepared: &Prepared, method: &str, path: impl Fn(&str) -> bool) -> usize {
+    prepared
+        .sim
+        .as_ref()
+        .unwrap()
+        .requests()
+        .iter()
+        .filter(|r| r.method == method && path(&r.path) && r.status == 200)
+        .count()
+}
+
+#[tokio::test]
+async fn two_processes_on_one_database_run_each_meeting_once() {
+    let (prepared, ids) = booked(3, Duration::from_secs(4), Duration::from_secs(4)).await;
+    let first = serve(&prepared);
+    let second = serve(&prepared);
+    wait_for("every meeting to finish", async || {
+        all_in(&prepared, &ids, MeetingState::Finished).await
+    })
+    .await;
+
+    let dressed = count(&prepared, "PUT", |p| p.starts_with("/api/v1/coSpaces/"));
+    let calls = count(&prepared, "POST", |p| p == "/api/v1/calls");
+    let ended = count(&prepared, "DELETE", |p| p.starts_with("/api/v1/calls/"));
+    assert_eq!(
+        (dressed, calls, ended),
+        (2 * ids.len(), ids.len(), ids.len()),
+        "per meeting: one PUT to dress and one to put back, one POST /calls, one DELETE"
+    );
+
+    // A clean shutdown of the holder hands the lease over at once, not after its expiry.
+    let (holder, standby) = if holds(&prepared, &first).await {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    assert!(
+        holds(&prepared, &holder).await,
+        "one of them holds the lease"
+    );
+    signal(&holder, "-TERM");
+    assert!(exited(holder).await.success());
+    let after = prepared.store.current_lease().await.unwrap();
+    assert!(
+        after.is_none() || holds(&prepared, &standby).await,
+        "released on exit: {after:?}"
+    );
+    wait_for("the standby to take the lease", async || {
+        holds(&prepared, &standby).await
+    })
+    .await;
+    signal(&standby, "-TERM");
+    assert!(exited(standby).await.success());
+}
+
+#[tokio::test]
+async fn a_standby_resumes_the_start_of_a_killed_holder_once() {
+    let (prepared, ids) = booked(1, Duration::from_secs(3), Duration::from_secs(12)).await;
+    let id = ids[0];
+    let sim = prepared.sim.as_ref().unwrap();
+    let holder = serve(&prepared);
+    wait_for("the first process to take the lease", async || {
+        holds(&prepared, &holder).await
+    })
+    .await;
+    let standby = serve(&prepared);
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(500),
+        ..Faults::default()
+    });
+    wait_for("the holder to dress the placeholder", async || {
+        sim.requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/api/v1/coSpaces/"))
+    })
+    .await;
+    signal(&holder, "-KILL");
+    exited(holder).await;
+    let killed = prepared.store.meeting(id).await.unwrap().unwrap();
+    assert_eq!(killed.state, MeetingState::Starting, "killed mid-start");
+    assert!(killed.call.is_none(), "no call recorded yet");
+    sim.set_faults(Faults::default());
+
+    wait_for("the standby to run the meeting", async || {
+        prepared.store.meeting(id).await.unwrap().unwrap().state == MeetingState::Ongoing
+    })
+    .await;
+    assert!(holds(&prepared, &standby).await, "the standby took over");
+    assert_eq!(sim.snapshot().calls.len(), 1, "one call");
+    wait_for("the meeting to end at its end time", async || {
+        prepared.store.meeting(id).await.unwrap().unwrap().state == MeetingState::Finished
+    })
+    .await;
+    signal(&standby, "-TERM");
+    assert!(exited(standby).await.success());
+    assert_eq!(
+        count(&prepared, "POST", |p| p == "/api/v1/calls"),
+        1,
+        "exactly one call was ever created"
+    );
+    assert_eq!(
+        count(&prepared, "DELETE", |p| p.starts_with("/api/v1/calls/")),
+        1,
+        "ended once"
+    );
+    let snapshot = sim.snapshot();
+    assert!(snapshot.calls.is_empty(), "no call left running");
+    assert!(
+        snapshot
+            .spaces
+            .iter()
+            .filter(|s| s.uri.as_deref() == Some("1"))
+            .all(|s| s.name == "TMS_Scheduled_Meeting_1"),
+        "put back"
+    );
+}
