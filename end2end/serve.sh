@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Starts the portal built by `cargo leptos build` on a fresh database, in demo mode (so a
+# Starts the portal built by `cargo leptos build --release` (what `make run` serves) on a fresh database, in demo mode (so a
 # simulated two-node CMS cluster runs beside it), with one user per role created through the real
 # command line (`bridgekeeper user add`): admin, sam (scheduler), hana (help desk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${BRIDGEKEEPER_BIN:-target/debug/bridgekeeper}
+bin=${BRIDGEKEEPER_BIN:-target/release/bridgekeeper}
 dir=${E2E_DIR:-target/e2e}
 rm -rf "$dir" && mkdir -p "$dir"
 export BRIDGEKEEPER_DATABASE_URL="sqlite://$dir/e2e.db"

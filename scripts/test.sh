@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints, unit and integration tests, then the browser tests against the
-# real server built by cargo-leptos.
+# real server built by cargo-leptos in release mode (what `make run` starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh
@@ -18,13 +18,14 @@ cargo clippy --all-targets -- -D warnings
 say "cargo test (unit and integration)"
 cargo test
 
-say "cargo leptos build (server and wasm bundle)"
+# The browser tests run against the release build, what `make run` serves (end2end/serve.sh).
+say "cargo leptos build --release (server and wasm bundle)"
 # cargo-leptos ends a failed build with a long backtrace of its own; keep the log so the compiler's
 # own words are printed last, where a CI summary that shows only the tail can see them.
 leptos_log=$(mktemp)
-leptos_build() { cargo leptos build 2>&1 | tee "$leptos_log"; }
+leptos_build() { cargo leptos build --release 2>&1 | tee "$leptos_log"; }
 leptos_errors() {
-  echo "---- cargo leptos build failed; what it reported before its backtrace:" >&2
+  echo "---- cargo leptos build --release failed; what it reported before its backtrace:" >&2
   grep -E -B2 -A12 '^(error|warning: build failed)|error(\[E[0-9]+\])?:|panicked|SIGKILL|signal: |No space left|Killed' \
     "$leptos_log" | grep -v '^\s*$' | head -120 >&2 || tail -60 "$leptos_log" >&2
   df -h . >&2 || true
@@ -33,7 +34,7 @@ leptos_errors() {
 if ! leptos_build; then
   leptos_errors
   # A second try tells a broken build (fails again, same words) from a toolchain hiccup.
-  say "cargo leptos build: trying once more"
+  say "cargo leptos build --release: trying once more"
   if ! leptos_build; then
     leptos_errors
     exit 1

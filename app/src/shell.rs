@@ -45,6 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // No favicon: without this the browser asks for /favicon.ico and logs its 404.
+                <link rel="icon" href="data:," />
                 // The Content-Security-Policy allows inline scripts by this response's nonce only.
                 <script nonce=leptos::nonce::use_nonce() inner_html=zone_script()></script>
                 <HydrationScripts options />

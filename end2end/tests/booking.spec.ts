@@ -1,4 +1,5 @@
-import { test, expect, Locator, Page } from '@playwright/test';
+import { Locator, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { BOOKING_SIM, bookingSystem, hydrated, signIn } from './helpers';
 
 function pad(n: number) {

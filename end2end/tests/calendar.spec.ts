@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { bookingSystem, hydrated, signIn } from './helpers';
 
 // The browser says it is in New York: with no zone chosen, the calendar shows New York times.

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { hydrated, navLabels, PASSWORD, signIn } from './helpers';
 
 test.describe('signing in, per role', () => {

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { hydrated, signIn } from './helpers';
 
 test('an administrator builds the Navigator folder tree; the help desk only reads it', async ({ page }) => {

@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { hydrated, signIn } from './helpers';
 
 // The system page's Permissions tab: an administrator restricts booking and editing; the server

@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { signIn } from './helpers';
 
 // The seed guide's steps 1–5, against demo mode's simulated two-node CMS cluster.

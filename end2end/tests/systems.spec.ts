@@ -1,4 +1,5 @@
-import { test, expect, Page, request } from '@playwright/test';
+import { Page, request } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { hydrated, signIn } from './helpers';
 
 // Issue 5's system management in the browser, against demo mode's simulated two-node CMS

@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { hydrated, PASSWORD, signIn } from './helpers';
 
 // A zone without daylight saving time, so the expected local time is plain arithmetic.

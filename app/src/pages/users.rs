@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::flash::form_action;
-use crate::widgets::{FieldMessage, FormMessage, action_error};
+use crate::widgets::{FieldMessage, FormMessage, action_error, confirm_first};
 use domain::{Role, UserSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -193,12 +193,12 @@ fn UserTable(
             let role_label = format!("Role for {name}");
             let password_label = format!("New password for {name}");
             let (toggle_label, toggle_to, confirm) = if user.disabled {
-                ("Enable", "false", format!("return confirm('Enable {name}?')"))
+                ("Enable", "false", format!("Enable {name}?"))
             } else {
                 (
                     "Disable",
                     "true",
-                    format!("return confirm('Disable {name}? Their sessions end now.')"),
+                    format!("Disable {name}? Their sessions end now."),
                 )
             };
             view! {
@@ -219,10 +219,10 @@ fn UserTable(
                             <input id=format!("password-{id}") name="password" type="password" placeholder="New password" autocomplete="new-password" required />
                             <button type="submit">"Reset password"</button>
                         </ActionForm>
-                        <ActionForm action=disabled attr:class="inline" attr:onsubmit=confirm>
+                        <ActionForm action=disabled attr:class="inline">
                             <input type="hidden" name="id" value=id />
                             <input type="hidden" name="disabled" value=toggle_to />
-                            <button type="submit" class=if user.disabled { "" } else { "danger" }>{toggle_label}</button>
+                            <button type="submit" class=if user.disabled { "" } else { "danger" } on:click=confirm_first(confirm)>{toggle_label}</button>
                         </ActionForm>
                     </td>
                 </tr>

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::flash::form_action;
-use crate::widgets::{FieldMessage, FormMessage, action_error};
+use crate::widgets::{FieldMessage, FormMessage, action_error, confirm_first};
 use domain::navigator::{Folder, FolderId, ListQuery, SortColumn, SystemPage};
 use domain::system_status::status_label;
 use leptos::prelude::*;
@@ -470,9 +470,9 @@ fn FolderTools(
             {current.map(|folder| {
                 let id = folder.id.0;
                 let confirm = if systems_here > 0 {
-                    format!("return confirm('Delete the folder {}? Its {} system(s) and its folders move to the folder you chose.')", folder.name.replace('\'', ""), systems_here)
+                    format!("Delete the folder {}? Its {} system(s) and its folders move to the folder you chose.", folder.name, systems_here)
                 } else {
-                    format!("return confirm('Delete the folder {}?')", folder.name.replace('\'', ""))
+                    format!("Delete the folder {}?", folder.name)
                 };
                 let move_options = folder_options(&folders, folder.parent, Some(folder.id));
                 let delete_options = folder_options(&folders, folder.parent, Some(folder.id));
@@ -492,11 +492,11 @@ fn FolderTools(
                         <button type="submit">"Move folder"</button>
                     </ActionForm>
                     <FieldMessage error=move_error field="parent" />
-                    <ActionForm action=actions.deleted attr:class="inline" attr:aria-label="Delete folder" attr:onsubmit=confirm>
+                    <ActionForm action=actions.deleted attr:class="inline" attr:aria-label="Delete folder">
                         <input type="hidden" name="id" value=id />
                         <label for="delete-target">{delete_label}</label>
                         <select id="delete-target" name="target">{delete_options}</select>
-                        <button type="submit" class="danger">"Delete folder"</button>
+                        <button type="submit" class="danger" on:click=confirm_first(confirm)>"Delete folder"</button>
                     </ActionForm>
                     <FieldMessage error=delete_error field="target" />
                     <FormMessage error=delete_error />
