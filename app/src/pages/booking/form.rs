@@ -170,6 +170,9 @@ pub fn NewConferencePage() -> impl IntoView {
     let create = form_action::<CreateConference>();
     // Only a success replaces the form: a refusal keeps what was typed, with the errors beside it.
     let booked = Memo::new(move |_| create.value().get().and_then(Result::ok));
+    // Owned here, not by the form: a success disposes the form while its field messages are
+    // still being told of the new value, and a signal owned by the form would be read disposed.
+    let error = action_error(create);
     let defaults = Resource::new(move || (), {
         let (date, tz) = (date.clone(), tz.clone());
         move |_| booking_defaults(date.clone(), tz.clone())
@@ -187,7 +190,7 @@ pub fn NewConferencePage() -> impl IntoView {
                             let (start, system) = (start.clone(), system.clone());
                             Suspend::new(async move {
                                 match defaults.await {
-                                    Ok(d) => view! { <ConferenceForm create defaults=d start system /> }.into_any(),
+                                    Ok(d) => view! { <ConferenceForm create error defaults=d start system /> }.into_any(),
                                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                                 }
                             })
@@ -203,12 +206,12 @@ pub fn NewConferencePage() -> impl IntoView {
 #[component]
 fn ConferenceForm(
     create: ServerAction<CreateConference>,
+    error: Signal<Option<AppError>>,
     defaults: FormDefaults,
     start: String,
     /// The system to preselect (its id), if the user may book on it; else Automatic.
     system: String,
 ) -> impl IntoView {
-    let error = action_error(create);
     // After a refused plain post: what was typed (`crate::flash`).
     let kept = crate::flash::Kept::of::<CreateConference>();
     let value = move |name: &str, default: String| kept.value(name, default);
