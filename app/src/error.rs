@@ -21,10 +21,19 @@ pub enum AppError {
     /// Details are logged on the server, never sent to the browser.
     #[error("Something went wrong on the server; the details are in its log.")]
     Internal,
+    /// The request could not be read: an argument that does not decode, or one missing.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request's body is over the server's limit ([`MAX_BODY_BYTES`]).
+    #[error("The request is too large: at most 2 MiB is accepted.")]
+    TooLarge,
     /// The request itself failed (network, decoding).
     #[error("{0}")]
     Transport(String),
 }
+
+/// The largest request body the server reads (axum's default limit, stated where its answer is).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 impl AppError {
     /// The message for one form field, if this error has one.
@@ -78,7 +87,8 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Refused(_) => StatusCode::BAD_REQUEST,
+            AppError::Refused(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -117,14 +127,62 @@ impl FromServerFnError for AppError {
     // Decoded from text like the answers (`crate::codec`).
     type Encoder = crate::codec::JsonText;
 
+    /// On the server, an argument that does not decode or a body over the limit is the
+    /// request's fault (400, 413), not the server's; anything else is a transport failure.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        let error = match value {
+            ServerFnErrorErr::Args(detail) => AppError::BadRequest(unreadable(&detail)),
+            ServerFnErrorErr::MissingArg(field) => {
+                AppError::BadRequest(format!("{} is missing.", field_label(&field)))
+            }
+            ServerFnErrorErr::Deserialization(detail) if detail.contains("length limit") => {
+                AppError::TooLarge
+            }
+            other => return AppError::Transport(other.to_string()),
+        };
+        #[cfg(feature = "ssr")]
+        let error = error.with_status();
+        error
+    }
+}
+
+/// What a user reads for arguments that do not decode: the field when the decoder names it
+/// (``missing field `title` ``), the decoder's words (bounded) otherwise.
+fn unreadable(detail: &str) -> String {
+    let named = detail
+        .split_once("field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field)
+        .filter(|field| field.len() <= 40);
+    match named {
+        Some(field) if detail.contains("missing field") => {
+            format!("{} is missing.", field_label(field))
+        }
+        Some(field) => format!("{} could not be read.", field_label(field)),
+        None => {
+            let words: String = detail.chars().take(160).collect();
+            format!("The form could not be read ({words}).")
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn undecodable_arguments_name_their_field_when_the_decoder_does() {
+        assert_eq!(
+            unreadable("failed with reason: missing field `end_time`"),
+            "End time is missing."
+        );
+        assert_eq!(
+            unreadable("invalid type: found `x` for field `minutes`"),
+            "Minutes could not be read."
+        );
+        let long = unreadable(&"é".repeat(10_000));
+        assert!(long.starts_with("The form could not be read") && long.chars().count() < 200);
+    }
 
     #[test]
     fn a_banner_says_what_no_field_shows() {

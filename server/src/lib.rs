@@ -266,6 +266,10 @@ async fn router(
             security::refuse_cross_site,
         ))
         .layer(session_layer)
+        // Stated, not assumed: the limit a server function's body is read to (413 beyond).
+        .layer(axum::extract::DefaultBodyLimit::max(
+            app::error::MAX_BODY_BYTES,
+        ))
         .route("/healthz", get(move || security::healthz(store.clone())))
         .layer(axum::middleware::from_fn(csp::content_security_policy))
         .layer(axum::middleware::from_fn(security::security_headers))

@@ -56,7 +56,7 @@ async fn sign_in_only_ever_leads_to_a_path_on_this_portal() {
             .send()
             .await
             .unwrap();
-        assert_eq!(plain.status(), StatusCode::FOUND, "{next:?}");
+        assert_eq!(plain.status(), StatusCode::SEE_OTHER, "{next:?}");
         assert_eq!(plain.headers()[LOCATION], *expected, "{next:?}");
     }
     // The server is still there after every one of them.
