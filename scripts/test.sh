@@ -3,7 +3,7 @@
 # real server built by cargo-leptos in release mode (what `make run` starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-tools.sh
+scripts/ensure-tools.sh --release
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 

@@ -97,17 +97,17 @@ test('book, edit, extend and cancel: each refusal keeps what was typed, each suc
     `${title} edited`,
   );
   const edit = page.getByRole('form', { name: 'Edit this occurrence' });
-  await edit.getByLabel('End', { exact: true }).fill('');
+  await edit.getByLabel('End', { exact: true }).fill('10:00');
   await edit.getByRole('button', { name: 'Save', exact: true }).click();
   cleanUrl(page);
   await expect(page.getByRole('heading', { name: `${title} edited`, exact: true })).toBeVisible();
 
-  // Extend: refused (zero minutes), then extended.
-  await page.getByLabel('Minutes to extend by').fill('0');
+  // Extend: refused (a day more would pass the 24-hour limit), then extended.
+  await page.getByLabel('Minutes to extend by').fill('1440');
   await page.getByRole('button', { name: 'Extend', exact: true }).click();
   cleanUrl(page);
-  await expect(page.locator('#minutes-error')).toBeVisible();
-  await expect(page.getByLabel('Minutes to extend by')).toHaveValue('0');
+  await expect(page.getByRole('alert').filter({ hasText: 'a meeting lasts at most 24 hours' })).toBeVisible();
+  await expect(page.getByLabel('Minutes to extend by')).toHaveValue('1440');
   await page.getByRole('button', { name: /^Extend \+\d+$/ }).first().click();
   cleanUrl(page);
   await expect(page.locator('table.events')).toContainText(/Extended by \d+ min/);
