@@ -7,13 +7,6 @@ pub mod bookings;
 pub mod folders;
 mod monitoring;
 mod sqlite;
-mod sqlite_access;
-mod sqlite_audit;
-mod sqlite_bookings;
-mod sqlite_folders;
-mod sqlite_lease;
-mod sqlite_monitoring;
-mod sqlite_systems;
 
 pub use access::AccessStore;
 pub use audit::AuditStore;

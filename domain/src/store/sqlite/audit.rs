@@ -1,12 +1,13 @@
 //! The audit in SQLite: the meetings' history lines with an actor (the engine's have none) and
 //! the `audit_events` table, merged newest first.
 
-use super::audit::AuditStore;
-use super::sqlite::db_err;
-use super::sqlite_bookings::{from_ms, ms};
-use super::{SqliteStore, StoreError};
+use super::SqliteStore;
+use super::bookings::{from_ms, ms};
+use super::db_err;
 use crate::audit::{AuditEntry, AuditFilter};
 use crate::booking::MeetingId;
+use crate::store::StoreError;
+use crate::store::audit::AuditStore;
 use sqlx::Row;
 
 #[async_trait::async_trait]

@@ -1,8 +1,9 @@
 //! The engine's lease on SQLite: one row, changed by single conditional statements.
 
-use super::sqlite::db_err;
-use super::{SqliteStore, StoreError};
+use super::SqliteStore;
+use super::db_err;
 use crate::lease::{Fence, Lease, LeaseStore};
+use crate::store::StoreError;
 use sqlx::{Row, Sqlite, Transaction};
 use std::time::Duration;
 use time::OffsetDateTime;

@@ -1,10 +1,11 @@
 //! Folders in SQLite.
 
-use super::folders::{FolderCheck, FolderStore};
-use super::sqlite::db_err;
-use super::{SqliteStore, StoreError};
+use super::SqliteStore;
+use super::db_err;
 use crate::folders::FolderError;
 use crate::navigator::{Folder, FolderId};
+use crate::store::StoreError;
+use crate::store::folders::{FolderCheck, FolderStore};
 use crate::system::SystemId;
 use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 

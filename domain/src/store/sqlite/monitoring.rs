@@ -1,10 +1,11 @@
 //! Settings, status snapshots, ticket filters and the API trace in SQLite.
 
-use super::monitoring::{
+use super::SqliteStore;
+use super::db_err;
+use crate::store::StoreError;
+use crate::store::monitoring::{
     AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
 };
-use super::sqlite::db_err;
-use super::{SqliteStore, StoreError};
 use crate::system::{ClusterMember, SystemId};
 use crate::system_status::{
     GeneralSettings, SchedulingSettings, StatusFilter, StatusSnapshot, TraceQuery, TraceRow,

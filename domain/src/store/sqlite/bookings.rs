@@ -1,16 +1,17 @@
 //! Conferences, meetings and their history in SQLite. Writes that must see what is booked take
 //! the write lock first (`BEGIN IMMEDIATE`), so racing savers run one after the other.
 
-use super::bookings::{
-    BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, MeetingSlot,
-    NewConference, Placer, Relocation, SeriesChange, Step,
-};
-use super::sqlite::db_err;
-use super::{SqliteStore, StoreError};
+use super::SqliteStore;
+use super::db_err;
 use crate::booking::rules::{Booked, Occupancy, Span};
 use crate::booking::{
     ConferenceId, ConferenceSettings, ConferenceType, MeetingEvent, MeetingId, MeetingState,
     Passcode, SipUri, Title,
+};
+use crate::store::StoreError;
+use crate::store::bookings::{
+    BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, MeetingSlot,
+    NewConference, Placer, Relocation, SeriesChange, Step,
 };
 use crate::system::SystemId;
 use crate::ticket::TicketKind;
@@ -158,7 +159,7 @@ async fn insert_event(
     action: &str,
     outcome: &str,
 ) -> Result<(), StoreError> {
-    let event = super::bookings::NewEvent {
+    let event = crate::store::bookings::NewEvent {
         actor: actor.map(str::to_string),
         action: action.to_string(),
         outcome: outcome.to_string(),
@@ -169,7 +170,7 @@ async fn insert_event(
 /// History lines, many per statement (a batch of engine steps writes them all at once).
 async fn insert_events(
     tx: &mut Transaction<'static, Sqlite>,
-    events: &[(MeetingId, &super::bookings::NewEvent)],
+    events: &[(MeetingId, &crate::store::bookings::NewEvent)],
 ) -> Result<(), StoreError> {
     // 5 values a row, well under SQLite's limit on a statement's parameters.
     const ROWS: usize = 200;
@@ -927,7 +928,7 @@ impl BookingStore for SqliteStore {
     ) -> Result<Vec<Result<bool, StoreError>>, StoreError> {
         let mut tx = self.immediate().await?;
         if let Some(fence) = fence {
-            super::sqlite_lease::check_fence(&mut tx, fence).await?;
+            super::lease::check_fence(&mut tx, fence).await?;
         }
         let mut outcomes = Vec::with_capacity(steps.len());
         let mut events = Vec::new();

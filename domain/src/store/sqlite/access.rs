@@ -1,9 +1,10 @@
 //! Per-system permissions in SQLite.
 
-use super::access::AccessStore;
-use super::sqlite::db_err;
-use super::{SqliteStore, StoreError};
+use super::SqliteStore;
+use super::db_err;
 use crate::UserId;
+use crate::store::StoreError;
+use crate::store::access::AccessStore;
 use crate::system::SystemId;
 use crate::system_access::{AccessList, Scope};
 use sqlx::Row;

@@ -1,5 +1,13 @@
 //! The SQLite store: one file, WAL mode, migrations embedded in the binary.
 
+mod access;
+mod audit;
+mod bookings;
+mod folders;
+mod lease;
+mod monitoring;
+mod systems;
+
 use super::{Guarded, Store, StoreError, UserRecord, UserStore};
 use crate::password::PasswordHashString;
 use crate::{Role, UserId, UserSummary, Username};

@@ -1,9 +1,8 @@
 //! Systems, cluster members and tickets in SQLite.
 
-use super::sqlite::db_err;
-use super::{
-    NewSystem, SqliteStore, StoreError, SystemRecord, SystemStore, TicketFilter, TicketStore,
-};
+use super::SqliteStore;
+use super::db_err;
+use crate::store::{NewSystem, StoreError, SystemRecord, SystemStore, TicketFilter, TicketStore};
 use crate::system::{
     ClusterMember, Connectivity, ExtendedSettings, IdRange, SYSTEM_TYPE, SystemId, SystemSummary,
     TlsChoice,
@@ -229,7 +228,7 @@ impl SystemStore for SqliteStore {
             members,
             extended,
             provisioned,
-            alternate: super::sqlite_monitoring::alternate_of(self.pool(), id).await?,
+            alternate: super::monitoring::alternate_of(self.pool(), id).await?,
         }))
     }
 
