@@ -159,3 +159,138 @@ test('tickets: an added ticket is said', async ({ page }) => {
   cleanUrl(page);
   await expect(page.getByRole('status').filter({ hasText: /Ticket #\d+ added\./ })).toBeVisible();
 });
+
+test('edit settings: a refused address keeps what was typed, a saved one is said', async ({ page, browser, baseURL }) => {
+  const system = await ensureSystem(browser, baseURL!);
+  await signIn(page, 'admin');
+  await page.goto(`/systems/${system}?tab=settings&view=edit`);
+  const form = page.getByRole('form', { name: 'Edit Settings — General' });
+  const contact = `No-JS contact ${Date.now()}`;
+  await form.getByLabel('System Contact', { exact: true }).fill(contact);
+  await form.getByLabel('Web Bridge URI').fill('join.example.com');
+  await form.getByRole('button', { name: 'Save' }).click();
+  cleanUrl(page);
+  const again = page.getByRole('form', { name: 'Edit Settings — General' });
+  await expect(page.locator('#web_bridge_uri-error')).toContainText('must start with https://');
+  await expect(again.getByLabel('System Contact', { exact: true })).toHaveValue(contact);
+  await expect(again.getByLabel('Web Bridge URI')).toHaveValue('join.example.com');
+  await again.getByLabel('Web Bridge URI').fill('https://join.example.com');
+  await again.getByRole('button', { name: 'Save' }).click();
+  cleanUrl(page);
+  await expect(page.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
+  await page.goto(`/systems/${system}?tab=settings&view=view`);
+  await expect(page.locator('main')).toContainText(contact);
+});
+
+test('extended settings: a refused range names its field and keeps the input; the same range saves', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const system = await ensureSystem(browser, baseURL!);
+  await signIn(page, 'admin');
+  await page.goto(`/systems/${system}?tab=extended`);
+  const form = page.getByRole('form', { name: 'Extended Settings' });
+  await expect(form.getByLabel('Numeric ID Base')).toHaveValue('1001');
+  await form.getByLabel('Numeric ID Quantity').fill('0');
+  await form.getByRole('button', { name: 'Save' }).click();
+  cleanUrl(page);
+  await expect(page.locator('#quantity-error')).toContainText('must be between 1 and');
+  const again = page.getByRole('form', { name: 'Extended Settings' });
+  await expect(again.getByLabel('Numeric ID Quantity')).toHaveValue('0');
+  // The range the booking tests rely on, saved again: nothing to create or delete.
+  await again.getByLabel('Numeric ID Quantity').fill('3');
+  await again.getByRole('button', { name: 'Save' }).click();
+  cleanUrl(page);
+  await expect(page.locator('#quantity-error')).toHaveCount(0);
+  await expect(page.getByRole('form', { name: 'Extended Settings' }).getByLabel('Numeric ID Quantity')).toHaveValue('3');
+  await expect(page.locator('main')).toContainText('Placeholder spaces 1001–1003 exist on the server');
+});
+
+test('edit the series: a refusal keeps what was typed, a saved series is said', async ({ page, browser, baseURL }) => {
+  const system = await ensureSystem(browser, baseURL!);
+  await signIn(page, 'sam');
+  await page.goto('/booking/new');
+  const form = page.getByRole('form', { name: 'New conference' });
+  const title = `No-JS series ${Date.now()}`;
+  await form.getByLabel('Title', { exact: true }).fill(title);
+  await form.getByLabel('Date', { exact: true }).fill(inDays(50));
+  await form.getByLabel('Start', { exact: true }).fill('07:00');
+  await form.getByLabel('System', { exact: true }).selectOption(String(system));
+  await form.getByLabel('Repeats').selectOption('daily');
+  await form.getByLabel('Occurrences').fill('3');
+  await form.getByRole('button', { name: 'Book', exact: true }).click();
+  cleanUrl(page);
+  const confirmation = page.getByRole('status').filter({ hasText: 'Booked' });
+  await expect(confirmation).toContainText(title);
+  await confirmation.getByRole('link', { name: 'Open the conference page' }).click();
+  await expect(page.locator('ul.series li')).toHaveCount(3);
+
+  await page.locator('summary', { hasText: 'Edit the series' }).click();
+  const series = page.getByRole('form', { name: 'Edit the series' });
+  await series.getByLabel('Title').fill(`${title} moved`);
+  await series.getByLabel('Participants').fill('not-an-address');
+  await series.getByRole('button', { name: 'Save the series' }).click();
+  cleanUrl(page);
+  await expect(page.locator('#participants-error')).toContainText('not-an-address');
+  const again = page.getByRole('form', { name: 'Edit the series' });
+  await expect(again.getByLabel('Title')).toHaveValue(`${title} moved`);
+  await expect(again.getByLabel('Participants')).toHaveValue('not-an-address');
+  await again.getByLabel('Participants').fill('desk.ex90@example.com');
+  await again.getByLabel('New start time').fill('08:30');
+  await again.getByRole('button', { name: 'Save the series' }).click();
+  cleanUrl(page);
+  await expect(page.getByRole('status').filter({ hasText: 'The series is saved.' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: `${title} moved`, exact: true })).toBeVisible();
+  for (const item of await page.locator('ul.series li').all()) {
+    await expect(item).toContainText('08:30');
+  }
+});
+
+test('end now: the button posts without asking and the page says the meeting ended', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const system = await ensureSystem(browser, baseURL!);
+  await signIn(page, 'sam');
+  // Starting this minute: the engine starts it at once.
+  const now = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  await page.goto('/booking/new');
+  const form = page.getByRole('form', { name: 'New conference' });
+  const title = `No-JS live ${Date.now()}`;
+  await form.getByLabel('Title', { exact: true }).fill(title);
+  await form.getByLabel('Date', { exact: true }).fill(now.toISOString().slice(0, 10));
+  await form.getByLabel('Start', { exact: true }).fill(`${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}`);
+  await form.getByLabel('Time zone').selectOption('UTC');
+  await form.getByLabel('Duration (minutes)').fill('15');
+  await form.getByLabel('System', { exact: true }).selectOption(String(system));
+  await form.getByRole('button', { name: 'Book', exact: true }).click();
+  cleanUrl(page);
+  const confirmation = page.getByRole('status').filter({ hasText: 'Booked' });
+  await expect(confirmation).toContainText(title);
+  await confirmation.getByRole('link', { name: 'Open the conference page' }).click();
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.locator('[data-state]').getAttribute('data-state');
+      },
+      { timeout: 60_000 },
+    )
+    .toBe('ongoing');
+  await page.getByRole('button', { name: 'End now' }).click();
+  cleanUrl(page);
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.locator('[data-state]').getAttribute('data-state');
+      },
+      { timeout: 60_000 },
+    )
+    .toBe('finished');
+  await expect(page.locator('table.events')).toContainText('placeholder put back');
+  await expect(page.getByRole('button', { name: 'End now' })).toHaveCount(0);
+});
