@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bookings;
 pub mod folders;
 mod monitoring;
+mod postgres;
 mod sqlite;
 
 pub use access::AccessStore;
@@ -14,6 +15,7 @@ pub use bookings::BookingStore;
 pub use monitoring::{
     AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
 };
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::password::PasswordHashString;
