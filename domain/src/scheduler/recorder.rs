@@ -100,9 +100,9 @@ impl Writer {
                     }
                 }
                 Err(e) => {
-                    let reason = e.to_string();
+                    let e = std::sync::Arc::new(e);
                     for done in waiting {
-                        let _ = done.send(Err(StoreError::Database(reason.clone())));
+                        let _ = done.send(Err(StoreError::Batch(e.clone())));
                     }
                 }
             }
@@ -111,5 +111,5 @@ impl Writer {
 }
 
 fn stopped() -> StoreError {
-    StoreError::Database("the scheduler engine's step writer has stopped".into())
+    StoreError::WriterStopped
 }

@@ -2,7 +2,6 @@
 //! the write lock first (`BEGIN IMMEDIATE`), so racing savers run one after the other.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::booking::rules::{Booked, Occupancy, Span};
 use crate::booking::{
     ConferenceId, ConferenceSettings, ConferenceType, MeetingEvent, MeetingId, MeetingState,
@@ -31,8 +30,8 @@ pub(super) fn from_ms(v: i64) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Database(format!("unknown {what} `{value}` in the database"))
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::corrupt(what, value)
 }
 
 fn participants_of(text: Option<String>) -> Vec<SipUri> {
@@ -65,11 +64,17 @@ const MEETING_FROM: &str = " FROM meetings m JOIN conferences c ON c.id = m.conf
      JOIN systems s ON s.id = m.system_id";
 
 fn meeting_from_row(row: &SqliteRow) -> Result<MeetingRecord, StoreError> {
-    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(db_err);
-    let get_opt_i64 = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(db_err);
-    let get_opt_str = |name: &str| row.try_get::<Option<String>, _>(name).map_err(db_err);
-    let state: String = row.try_get("state").map_err(db_err)?;
-    let kind: String = row.try_get("conference_type").map_err(db_err)?;
+    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(StoreError::from);
+    let get_opt_i64 = |name: &str| {
+        row.try_get::<Option<i64>, _>(name)
+            .map_err(StoreError::from)
+    };
+    let get_opt_str = |name: &str| {
+        row.try_get::<Option<String>, _>(name)
+            .map_err(StoreError::from)
+    };
+    let state: String = row.try_get("state")?;
+    let kind: String = row.try_get("conference_type")?;
     let (start, end) = (from_ms(get_i64("start_ms")?), from_ms(get_i64("end_ms")?));
     let placeholder = get_opt_i64("placeholder_idx")?
         .zip(get_opt_str("co_space_id")?)
@@ -78,10 +83,10 @@ fn meeting_from_row(row: &SqliteRow) -> Result<MeetingRecord, StoreError> {
         id: MeetingId(get_i64("id")?),
         conference: ConferenceId(get_i64("conference_id")?),
         occurrence: get_i64("occurrence")? as u32,
-        title: row.try_get("title").map_err(db_err)?,
+        title: row.try_get("title")?,
         span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
         system: SystemId(get_i64("system_id")?),
-        system_name: row.try_get("system_name").map_err(db_err)?,
+        system_name: row.try_get("system_name")?,
         state: MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?,
         placeholder,
         call: get_opt_str("call_id")?.zip(get_opt_str("call_endpoint")?),
@@ -95,7 +100,7 @@ fn meeting_from_row(row: &SqliteRow) -> Result<MeetingRecord, StoreError> {
         conference_type: ConferenceType::parse(&kind)
             .ok_or_else(|| corrupt("conference type", &kind))?,
         owner: UserId(get_i64("owner_id")?),
-        owner_name: row.try_get("owner_name").map_err(db_err)?,
+        owner_name: row.try_get("owner_name")?,
         passcode: get_opt_str("passcode")?
             .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
         participants: participants_of(get_opt_str("participants")?),
@@ -112,13 +117,12 @@ async fn occupancy(
     let capacity =
         sqlx::query("SELECT system_id, COUNT(*) AS n FROM placeholders GROUP BY system_id")
             .fetch_all(&mut **tx)
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok((
-                    SystemId(r.try_get("system_id").map_err(db_err)?),
-                    r.try_get::<i64, _>("n").map_err(db_err)? as usize,
+                    SystemId(r.try_get("system_id")?),
+                    r.try_get::<i64, _>("n")? as usize,
                 ))
             })
             .collect::<Result<HashMap<_, _>, StoreError>>()?;
@@ -132,21 +136,20 @@ async fn occupancy(
     .bind(ms(to))
     .bind(ms(from))
     .fetch_all(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    .await?;
     let mut booked = Vec::with_capacity(rows.len());
     for r in rows {
-        let id = MeetingId(r.try_get("id").map_err(db_err)?);
+        let id = MeetingId(r.try_get("id")?);
         if leave_out.contains(&id) {
             continue;
         }
-        let start = from_ms(r.try_get("start_ms").map_err(db_err)?);
-        let end = from_ms(r.try_get("end_ms").map_err(db_err)?);
+        let start = from_ms(r.try_get("start_ms")?);
+        let end = from_ms(r.try_get("end_ms")?);
         booked.push(Booked {
             meeting: id,
-            system: SystemId(r.try_get("system_id").map_err(db_err)?),
+            system: SystemId(r.try_get("system_id")?),
             span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
-            participants: participants_of(r.try_get("participants").map_err(db_err)?),
+            participants: participants_of(r.try_get("participants")?),
         });
     }
     Ok(Occupancy { capacity, booked })
@@ -189,7 +192,7 @@ async fn insert_events(
                 .bind(event.action.as_str())
                 .bind(event.outcome.as_str());
         }
-        query.execute(&mut **tx).await.map_err(db_err)?;
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -202,19 +205,16 @@ async fn read_conference_settings(
          extend_step_minutes, preferred_system_id FROM conference_settings WHERE id = 1",
     )
     .fetch_one(conn)
-    .await
-    .map_err(db_err)?;
-    let minutes = |name: &str| -> Result<u32, StoreError> {
-        Ok(row.try_get::<i64, _>(name).map_err(db_err)? as u32)
-    };
+    .await?;
+    let minutes =
+        |name: &str| -> Result<u32, StoreError> { Ok(row.try_get::<i64, _>(name)? as u32) };
     Ok(ConferenceSettings {
-        default_title: row.try_get("default_title").map_err(db_err)?,
+        default_title: row.try_get("default_title")?,
         default_duration_minutes: minutes("default_duration_minutes")?,
         start_early_minutes: minutes("start_early_minutes")?,
         extend_step_minutes: minutes("extend_step_minutes")?,
         preferred_system: row
-            .try_get::<Option<i64>, _>("preferred_system_id")
-            .map_err(db_err)?
+            .try_get::<Option<i64>, _>("preferred_system_id")?
             .map(SystemId),
     })
 }
@@ -224,14 +224,14 @@ impl SqliteStore {
         self.pool()
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 }
 
 #[async_trait::async_trait]
 impl BookingStore for SqliteStore {
     async fn conference_settings(&self) -> Result<ConferenceSettings, StoreError> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        let mut conn = self.pool().acquire().await?;
         read_conference_settings(&mut conn).await
     }
 
@@ -255,8 +255,7 @@ impl BookingStore for SqliteStore {
             ))
             .bind(system.0)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
             names.insert(
                 system,
                 name.unwrap_or_else(|| format!("system {}", system.0)),
@@ -278,8 +277,7 @@ impl BookingStore for SqliteStore {
         .bind(settings.preferred_system.map(|s| s.0))
         .bind(by)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         sqlx::query(
             "INSERT INTO audit_events (at_ms, actor, action, subject, outcome) \
              VALUES (?, ?, 'Changed', 'Conference Settings', ?)",
@@ -288,9 +286,8 @@ impl BookingStore for SqliteStore {
         .bind(by)
         .bind(changes.join("; "))
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -326,7 +323,7 @@ impl BookingStore for SqliteStore {
         .bind(ms(OffsetDateTime::now_utc()))
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?
+        ?
         .last_insert_rowid();
         for (position, uri) in new.participants.iter().enumerate() {
             sqlx::query(
@@ -337,7 +334,7 @@ impl BookingStore for SqliteStore {
             .bind(uri.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         let mut meetings = Vec::with_capacity(new.occurrences.len());
         for (occurrence, span) in new.occurrences.iter().enumerate() {
@@ -352,14 +349,13 @@ impl BookingStore for SqliteStore {
             .bind(ms(span.end()))
             .bind(system.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
+            .await?
             .last_insert_rowid();
             let id = MeetingId(id);
             insert_event(&mut tx, id, Some(&new.owner_name), "Booked", "saved").await?;
             meetings.push(id);
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Ok((ConferenceId(conference), meetings)))
     }
 
@@ -380,17 +376,16 @@ impl BookingStore for SqliteStore {
         )
         .bind(id.0)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         let Some(row) = row else {
             return Ok(Changed::NotFound);
         };
-        let state: String = row.try_get("state").map_err(db_err)?;
+        let state: String = row.try_get("state")?;
         let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
-        let system = SystemId(row.try_get("system_id").map_err(db_err)?);
-        let stored_start = from_ms(row.try_get("start_ms").map_err(db_err)?);
-        let stored_end = from_ms(row.try_get("end_ms").map_err(db_err)?);
-        let participants = participants_of(row.try_get("participants").map_err(db_err)?);
+        let system = SystemId(row.try_get("system_id")?);
+        let stored_start = from_ms(row.try_get("start_ms")?);
+        let stored_end = from_ms(row.try_get("end_ms")?);
+        let participants = participants_of(row.try_get("participants")?);
         if state.is_final() || state == MeetingState::Ending {
             return Ok(Changed::NotAllowed(state));
         }
@@ -440,14 +435,14 @@ impl BookingStore for SqliteStore {
         .bind(id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        ?;
         let outcome = format!(
             "{} – {}",
             crate::zone::format_utc(span.start()),
             crate::zone::format_utc(span.end())
         );
         insert_event(&mut tx, id, Some(by), action, &outcome).await?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Changed::Done)
     }
 
@@ -463,8 +458,7 @@ impl BookingStore for SqliteStore {
             sqlx::query_scalar("SELECT conference_type FROM conferences WHERE id = ?")
                 .bind(conference.0)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         let Some(kind) = kind else {
             return Ok(Changed::NotFound);
         };
@@ -475,21 +469,20 @@ impl BookingStore for SqliteStore {
         )
         .bind(conference.0)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         if rows.is_empty() {
             return Ok(Changed::NotFound);
         }
         // Every occurrence not over yet (nor being put back), with its span after the change.
         let mut remaining: Vec<(MeetingId, MeetingState, SystemId, Span)> = Vec::new();
         for row in &rows {
-            let id = MeetingId(row.try_get("id").map_err(db_err)?);
-            let state: String = row.try_get("state").map_err(db_err)?;
+            let id = MeetingId(row.try_get("id")?);
+            let state: String = row.try_get("state")?;
             let state =
                 MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
             let stored = Span::new(
-                from_ms(row.try_get("start_ms").map_err(db_err)?),
-                from_ms(row.try_get("end_ms").map_err(db_err)?),
+                from_ms(row.try_get("start_ms")?),
+                from_ms(row.try_get("end_ms")?),
             )
             .ok_or_else(|| corrupt("span", "end before start"))?;
             let moved = change.moves.iter().find(|(m, _)| *m == id).map(|(_, s)| *s);
@@ -497,7 +490,7 @@ impl BookingStore for SqliteStore {
                 return Ok(Changed::NotAllowed(state));
             }
             if !state.is_final() && state != MeetingState::Ending {
-                let system = SystemId(row.try_get("system_id").map_err(db_err)?);
+                let system = SystemId(row.try_get("system_id")?);
                 remaining.push((id, state, system, moved.unwrap_or(stored)));
             }
         }
@@ -607,21 +600,18 @@ impl BookingStore for SqliteStore {
             .bind(change.conference_type.as_str())
             .bind(conference.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         if let Some(passcode) = &change.passcode {
             sqlx::query("UPDATE conferences SET passcode = ? WHERE id = ?")
                 .bind(passcode.as_ref().map(Passcode::expose))
                 .bind(conference.0)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         }
         sqlx::query("DELETE FROM conference_participants WHERE conference_id = ?")
             .bind(conference.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         for (position, uri) in change.participants.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO conference_participants (conference_id, position, uri) VALUES (?, ?, ?)",
@@ -631,7 +621,7 @@ impl BookingStore for SqliteStore {
             .bind(uri.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         let moved_to = match (relocation, new_system) {
             (Some(relocation), Some(system)) => {
@@ -639,8 +629,7 @@ impl BookingStore for SqliteStore {
                     .bind(relocation.automatic)
                     .bind(conference.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
                 let name: String = sqlx::query_scalar(concat!(
                     "SELECT ",
                     system_name!(),
@@ -648,8 +637,7 @@ impl BookingStore for SqliteStore {
                 ))
                 .bind(system.0)
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
                 Some((system, name))
             }
             _ => None,
@@ -662,8 +650,7 @@ impl BookingStore for SqliteStore {
                     .bind(system.0)
                     .bind(id.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
             }
             // A running meeting takes its new title (and passcode) at its next dress.
             sqlx::query(
@@ -677,7 +664,7 @@ impl BookingStore for SqliteStore {
             .bind(id.0)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
             let outcome = if state.is_live() {
                 "title and shared settings".to_string()
             } else {
@@ -693,7 +680,7 @@ impl BookingStore for SqliteStore {
             };
             insert_event(&mut tx, *id, Some(by), "Series edited", &outcome).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Changed::Done)
     }
 
@@ -705,8 +692,7 @@ impl BookingStore for SqliteStore {
         )
         .bind(conference.0)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         for id in &ids {
             insert_event(
                 &mut tx,
@@ -717,7 +703,7 @@ impl BookingStore for SqliteStore {
             )
             .await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(ids.len())
     }
 
@@ -726,8 +712,7 @@ impl BookingStore for SqliteStore {
         let state: Option<String> = sqlx::query_scalar("SELECT state FROM meetings WHERE id = ?")
             .bind(id.0)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         let Some(state) = state else {
             return Ok(Changed::NotFound);
         };
@@ -738,10 +723,9 @@ impl BookingStore for SqliteStore {
         sqlx::query("UPDATE meetings SET state = 'cancelled' WHERE id = ?")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         insert_event(&mut tx, id, Some(by), "Cancelled", "done").await?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Changed::Done)
     }
 
@@ -754,24 +738,23 @@ impl BookingStore for SqliteStore {
         .bind(id.0)
         .fetch_optional(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         let Some(row) = row else { return Ok(None) };
-        let kind: String = row.try_get("conference_type").map_err(db_err)?;
+        let kind: String = row.try_get("conference_type")?;
         Ok(Some(ConferenceRecord {
             id,
-            owner: UserId(row.try_get("owner_id").map_err(db_err)?),
-            owner_name: row.try_get("owner_name").map_err(db_err)?,
+            owner: UserId(row.try_get("owner_id")?),
+            owner_name: row.try_get("owner_name")?,
             conference_type: ConferenceType::parse(&kind)
                 .ok_or_else(|| corrupt("conference type", &kind))?,
-            auto_system: row.try_get("auto_system").map_err(db_err)?,
-            zone: row.try_get("time_zone").map_err(db_err)?,
+            auto_system: row.try_get("auto_system")?,
+            zone: row.try_get("time_zone")?,
             passcode: row
-                .try_get::<Option<String>, _>("passcode")
-                .map_err(db_err)?
+                .try_get::<Option<String>, _>("passcode")?
                 .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
-            notes: row.try_get("notes").map_err(db_err)?,
-            recurrence: row.try_get("recurrence").map_err(db_err)?,
-            participants: participants_of(row.try_get("participants").map_err(db_err)?),
+            notes: row.try_get("notes")?,
+            recurrence: row.try_get("recurrence")?,
+            participants: participants_of(row.try_get("participants")?),
         }))
     }
 
@@ -781,8 +764,7 @@ impl BookingStore for SqliteStore {
         ))
         .bind(id.0)
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(meeting_from_row)
         .transpose()
@@ -810,14 +792,14 @@ impl BookingStore for SqliteStore {
         .await?
         .iter()
         .map(|row| {
-            let state: String = row.try_get("state").map_err(db_err)?;
+            let state: String = row.try_get("state")?;
             let (start, end) = (
-                from_ms(row.try_get("start_ms").map_err(db_err)?),
-                from_ms(row.try_get("end_ms").map_err(db_err)?),
+                from_ms(row.try_get("start_ms")?),
+                from_ms(row.try_get("end_ms")?),
             );
             Ok(MeetingSlot {
-                id: MeetingId(row.try_get("id").map_err(db_err)?),
-                title: row.try_get("title").map_err(db_err)?,
+                id: MeetingId(row.try_get("id")?),
+                title: row.try_get("title")?,
                 span: Span::new(start, end)
                     .ok_or_else(|| corrupt("meeting span", "end ≤ start"))?,
                 state: MeetingState::parse(&state)
@@ -834,14 +816,14 @@ impl BookingStore for SqliteStore {
         .bind(id.0)
         .fetch_all(self.pool())
         .await
-        .map_err(db_err)?
+        ?
         .iter()
         .map(|r| {
             Ok(MeetingEvent {
-                at: crate::zone::format_utc(from_ms(r.try_get("at_ms").map_err(db_err)?)),
-                actor: r.try_get("actor").map_err(db_err)?,
-                action: r.try_get("action").map_err(db_err)?,
-                outcome: r.try_get("outcome").map_err(db_err)?,
+                at: crate::zone::format_utc(from_ms(r.try_get("at_ms")?)),
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                outcome: r.try_get("outcome")?,
             })
         })
         .collect()
@@ -854,15 +836,9 @@ impl BookingStore for SqliteStore {
              ORDER BY u.username",
         )
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
-        .map(|r| {
-            Ok((
-                UserId(r.try_get("id").map_err(db_err)?),
-                r.try_get("username").map_err(db_err)?,
-            ))
-        })
+        .map(|r| Ok((UserId(r.try_get("id")?), r.try_get("username")?)))
         .collect()
     }
 
@@ -886,8 +862,7 @@ impl BookingStore for SqliteStore {
         .bind(now)
         .bind(now)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(meeting_from_row)
         .collect()
@@ -905,7 +880,7 @@ impl BookingStore for SqliteStore {
         .bind(early.whole_milliseconds() as i64)
         .fetch_one(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(next.map(from_ms))
     }
 
@@ -917,7 +892,7 @@ impl BookingStore for SqliteStore {
         .bind(system.0)
         .fetch_all(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(rows.into_iter().map(|i| i as u64).collect())
     }
 
@@ -946,7 +921,7 @@ impl BookingStore for SqliteStore {
             outcomes.push(outcome);
         }
         insert_events(&mut tx, &events).await?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(outcomes)
     }
 }
@@ -1006,7 +981,10 @@ async fn filtered(
     if let Some(title) = &filter.title_contains {
         query = query.bind(title.clone());
     }
-    query.fetch_all(store.pool()).await.map_err(db_err)
+    query
+        .fetch_all(store.pool())
+        .await
+        .map_err(StoreError::from)
 }
 
 /// One engine step inside the caller's transaction, but for its history line: false (nothing
@@ -1096,7 +1074,7 @@ async fn apply_step(
                     what: "a live meeting in that placeholder".into(),
                 });
             }
-            Err(e) => return Err(db_err(e)),
+            Err(e) => return Err(e.into()),
         };
         if done.rows_affected() != 1 {
             return Ok(false);
@@ -1111,8 +1089,7 @@ async fn apply_step(
         )
         .bind(id.0)
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         if open.is_some() {
             return Ok(true);
         }
@@ -1127,15 +1104,13 @@ async fn apply_step(
         .bind(crate::zone::format_utc(OffsetDateTime::now_utc()))
         .bind(id.0)
         .execute(&mut **tx)
-        .await
-        .map_err(db_err)?
+        .await?
         .last_insert_rowid();
         sqlx::query("UPDATE meetings SET ticket_id = ? WHERE id = ?")
             .bind(ticket)
             .bind(id.0)
             .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
     }
     Ok(true)
 }
