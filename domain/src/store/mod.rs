@@ -4,7 +4,8 @@
 //! The port, one trait per area: [`users`], [`systems`], [`tickets`], [`bookings`],
 //! `monitoring` (polls, settings, traces), [`folders`], [`access`] (per-system rights),
 //! [`audit`], and the engine's lease ([`crate::lease`]); `error` says what can fail.
-//! Its implementations: `sqlite` (the embedded default), one module per area.
+//! Its implementations, one module per area in each: `sqlite` (the embedded default) and
+//! `postgres` (several nodes on one database).
 
 pub mod access;
 pub mod audit;

@@ -1,7 +1,7 @@
 //! The audit in PostgreSQL: the meetings' history lines with an actor (the engine's have none)
 //! and the `audit_events` table, merged newest first.
 
-use super::{PgStore, db_err, from_ms};
+use super::{PgStore, from_ms};
 use crate::audit::{AuditEntry, AuditFilter};
 use crate::booking::MeetingId;
 use crate::store::StoreError;
@@ -30,20 +30,16 @@ impl AuditStore for PgStore {
         .bind(filter.limit as i64)
         .bind(filter.offset as i64)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {
-                    at: crate::zone::format_utc(from_ms(r.try_get("at_ms").map_err(db_err)?)),
-                    actor: r.try_get("actor").map_err(db_err)?,
-                    action: r.try_get("action").map_err(db_err)?,
-                    subject: r.try_get("subject").map_err(db_err)?,
-                    meeting: r
-                        .try_get::<Option<i64>, _>("meeting_id")
-                        .map_err(db_err)?
-                        .map(MeetingId),
-                    outcome: r.try_get("outcome").map_err(db_err)?,
+                    at: crate::zone::format_utc(from_ms(r.try_get("at_ms")?)),
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    meeting: r.try_get::<Option<i64>, _>("meeting_id")?.map(MeetingId),
+                    outcome: r.try_get("outcome")?,
                 })
             })
             .collect()

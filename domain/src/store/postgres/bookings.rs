@@ -2,7 +2,7 @@
 //! take the bookings' advisory lock first ([`Lock::Bookings`]), so racing savers run one after
 //! the other, and hold the rows of the meetings they change (`FOR UPDATE`) against the engine.
 
-use super::{Lock, PgStore, corrupt, db_err, from_ms, ms};
+use super::{Lock, PgStore, from_ms, ms};
 use crate::booking::rules::{Booked, Occupancy, Span};
 use crate::booking::{
     ConferenceId, ConferenceSettings, ConferenceType, MeetingEvent, MeetingId, MeetingState,
@@ -51,11 +51,17 @@ const MEETING_FROM: &str = " FROM meetings m JOIN conferences c ON c.id = m.conf
      JOIN systems s ON s.id = m.system_id";
 
 fn meeting_from_row(row: &PgRow) -> Result<MeetingRecord, StoreError> {
-    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(db_err);
-    let get_opt_i64 = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(db_err);
-    let get_opt_str = |name: &str| row.try_get::<Option<String>, _>(name).map_err(db_err);
-    let state: String = row.try_get("state").map_err(db_err)?;
-    let kind: String = row.try_get("conference_type").map_err(db_err)?;
+    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(StoreError::from);
+    let get_opt_i64 = |name: &str| {
+        row.try_get::<Option<i64>, _>(name)
+            .map_err(StoreError::from)
+    };
+    let get_opt_str = |name: &str| {
+        row.try_get::<Option<String>, _>(name)
+            .map_err(StoreError::from)
+    };
+    let state: String = row.try_get("state")?;
+    let kind: String = row.try_get("conference_type")?;
     let (start, end) = (from_ms(get_i64("start_ms")?), from_ms(get_i64("end_ms")?));
     let placeholder = get_opt_i64("placeholder_idx")?
         .zip(get_opt_str("co_space_id")?)
@@ -64,11 +70,13 @@ fn meeting_from_row(row: &PgRow) -> Result<MeetingRecord, StoreError> {
         id: MeetingId(get_i64("id")?),
         conference: ConferenceId(get_i64("conference_id")?),
         occurrence: get_i64("occurrence")? as u32,
-        title: row.try_get("title").map_err(db_err)?,
-        span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
+        title: row.try_get("title")?,
+        span: Span::new(start, end)
+            .ok_or_else(|| StoreError::corrupt("span", "end before start"))?,
         system: SystemId(get_i64("system_id")?),
-        system_name: row.try_get("system_name").map_err(db_err)?,
-        state: MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?,
+        system_name: row.try_get("system_name")?,
+        state: MeetingState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("meeting state", &state))?,
         placeholder,
         call: get_opt_str("call_id")?.zip(get_opt_str("call_endpoint")?),
         dress_version: get_i64("dress_version")?,
@@ -79,9 +87,9 @@ fn meeting_from_row(row: &PgRow) -> Result<MeetingRecord, StoreError> {
         failure: get_opt_str("failure")?,
         ticket: get_opt_i64("ticket_id")?,
         conference_type: ConferenceType::parse(&kind)
-            .ok_or_else(|| corrupt("conference type", &kind))?,
+            .ok_or_else(|| StoreError::corrupt("conference type", &kind))?,
         owner: UserId(get_i64("owner_id")?),
-        owner_name: row.try_get("owner_name").map_err(db_err)?,
+        owner_name: row.try_get("owner_name")?,
         passcode: get_opt_str("passcode")?
             .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
         participants: participants_of(get_opt_str("participants")?),
@@ -98,13 +106,12 @@ async fn occupancy(
     let capacity =
         sqlx::query("SELECT system_id, COUNT(*) AS n FROM placeholders GROUP BY system_id")
             .fetch_all(&mut **tx)
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok((
-                    SystemId(r.try_get("system_id").map_err(db_err)?),
-                    r.try_get::<i64, _>("n").map_err(db_err)? as usize,
+                    SystemId(r.try_get("system_id")?),
+                    r.try_get::<i64, _>("n")? as usize,
                 ))
             })
             .collect::<Result<HashMap<_, _>, StoreError>>()?;
@@ -118,21 +125,21 @@ async fn occupancy(
     .bind(ms(to))
     .bind(ms(from))
     .fetch_all(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    .await?;
     let mut booked = Vec::with_capacity(rows.len());
     for r in rows {
-        let id = MeetingId(r.try_get("id").map_err(db_err)?);
+        let id = MeetingId(r.try_get("id")?);
         if leave_out.contains(&id) {
             continue;
         }
-        let start = from_ms(r.try_get("start_ms").map_err(db_err)?);
-        let end = from_ms(r.try_get("end_ms").map_err(db_err)?);
+        let start = from_ms(r.try_get("start_ms")?);
+        let end = from_ms(r.try_get("end_ms")?);
         booked.push(Booked {
             meeting: id,
-            system: SystemId(r.try_get("system_id").map_err(db_err)?),
-            span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
-            participants: participants_of(r.try_get("participants").map_err(db_err)?),
+            system: SystemId(r.try_get("system_id")?),
+            span: Span::new(start, end)
+                .ok_or_else(|| StoreError::corrupt("span", "end before start"))?,
+            participants: participants_of(r.try_get("participants")?),
         });
     }
     Ok(Occupancy { capacity, booked })
@@ -178,8 +185,7 @@ async fn insert_events(
     .bind(&actions)
     .bind(&outcomes)
     .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    .await?;
     Ok(())
 }
 
@@ -191,19 +197,16 @@ async fn read_conference_settings(
          extend_step_minutes, preferred_system_id FROM conference_settings WHERE id = 1",
     )
     .fetch_one(conn)
-    .await
-    .map_err(db_err)?;
-    let minutes = |name: &str| -> Result<u32, StoreError> {
-        Ok(row.try_get::<i64, _>(name).map_err(db_err)? as u32)
-    };
+    .await?;
+    let minutes =
+        |name: &str| -> Result<u32, StoreError> { Ok(row.try_get::<i64, _>(name)? as u32) };
     Ok(ConferenceSettings {
-        default_title: row.try_get("default_title").map_err(db_err)?,
+        default_title: row.try_get("default_title")?,
         default_duration_minutes: minutes("default_duration_minutes")?,
         start_early_minutes: minutes("start_early_minutes")?,
         extend_step_minutes: minutes("extend_step_minutes")?,
         preferred_system: row
-            .try_get::<Option<i64>, _>("preferred_system_id")
-            .map_err(db_err)?
+            .try_get::<Option<i64>, _>("preferred_system_id")?
             .map(SystemId),
     })
 }
@@ -217,7 +220,7 @@ impl PgStore {
 #[async_trait::async_trait]
 impl BookingStore for PgStore {
     async fn conference_settings(&self) -> Result<ConferenceSettings, StoreError> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        let mut conn = self.pool().acquire().await?;
         read_conference_settings(&mut conn).await
     }
 
@@ -241,8 +244,7 @@ impl BookingStore for PgStore {
             ))
             .bind(system.0)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
             names.insert(
                 system,
                 name.unwrap_or_else(|| format!("system {}", system.0)),
@@ -264,8 +266,7 @@ impl BookingStore for PgStore {
         .bind(settings.preferred_system.map(|s| s.0))
         .bind(by)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         sqlx::query(
             "INSERT INTO audit_events (at_ms, actor, action, subject, outcome) \
              VALUES ($1, $2, 'Changed', 'Conference Settings', $3)",
@@ -274,9 +275,8 @@ impl BookingStore for PgStore {
         .bind(by)
         .bind(changes.join("; "))
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -312,8 +312,7 @@ impl BookingStore for PgStore {
         .bind(&new.recurrence)
         .bind(ms(OffsetDateTime::now_utc()))
         .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         for (position, uri) in new.participants.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO conference_participants (conference_id, position, uri) VALUES ($1, $2, $3)",
@@ -323,7 +322,7 @@ impl BookingStore for PgStore {
             .bind(uri.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         let mut meetings = Vec::with_capacity(new.occurrences.len());
         for (occurrence, span) in new.occurrences.iter().enumerate() {
@@ -338,13 +337,12 @@ impl BookingStore for PgStore {
             .bind(ms(span.end()))
             .bind(system.0)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
             let id = MeetingId(id);
             insert_event(&mut tx, id, Some(&new.owner_name), "Booked", "saved").await?;
             meetings.push(id);
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Ok((ConferenceId(conference), meetings)))
     }
 
@@ -365,17 +363,17 @@ impl BookingStore for PgStore {
         )
         .bind(id.0)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         let Some(row) = row else {
             return Ok(Changed::NotFound);
         };
-        let state: String = row.try_get("state").map_err(db_err)?;
-        let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
-        let system = SystemId(row.try_get("system_id").map_err(db_err)?);
-        let stored_start = from_ms(row.try_get("start_ms").map_err(db_err)?);
-        let stored_end = from_ms(row.try_get("end_ms").map_err(db_err)?);
-        let participants = participants_of(row.try_get("participants").map_err(db_err)?);
+        let state: String = row.try_get("state")?;
+        let state = MeetingState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("meeting state", &state))?;
+        let system = SystemId(row.try_get("system_id")?);
+        let stored_start = from_ms(row.try_get("start_ms")?);
+        let stored_end = from_ms(row.try_get("end_ms")?);
+        let participants = participants_of(row.try_get("participants")?);
         if state.is_final() || state == MeetingState::Ending {
             return Ok(Changed::NotAllowed(state));
         }
@@ -425,14 +423,14 @@ impl BookingStore for PgStore {
         .bind(id.0)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        ?;
         let outcome = format!(
             "{} – {}",
             crate::zone::format_utc(span.start()),
             crate::zone::format_utc(span.end())
         );
         insert_event(&mut tx, id, Some(by), action, &outcome).await?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Changed::Done)
     }
 
@@ -448,42 +446,40 @@ impl BookingStore for PgStore {
             sqlx::query_scalar("SELECT conference_type FROM conferences WHERE id = $1")
                 .bind(conference.0)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         let Some(kind) = kind else {
             return Ok(Changed::NotFound);
         };
-        let stored_type =
-            ConferenceType::parse(&kind).ok_or_else(|| corrupt("conference type", &kind))?;
+        let stored_type = ConferenceType::parse(&kind)
+            .ok_or_else(|| StoreError::corrupt("conference type", &kind))?;
         let rows = sqlx::query(
             "SELECT id, state, system_id, start_ms, end_ms FROM meetings WHERE conference_id = $1 \
              ORDER BY id FOR UPDATE",
         )
         .bind(conference.0)
         .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         if rows.is_empty() {
             return Ok(Changed::NotFound);
         }
         // Every occurrence not over yet (nor being put back), with its span after the change.
         let mut remaining: Vec<(MeetingId, MeetingState, SystemId, Span)> = Vec::new();
         for row in &rows {
-            let id = MeetingId(row.try_get("id").map_err(db_err)?);
-            let state: String = row.try_get("state").map_err(db_err)?;
-            let state =
-                MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
+            let id = MeetingId(row.try_get("id")?);
+            let state: String = row.try_get("state")?;
+            let state = MeetingState::parse(&state)
+                .ok_or_else(|| StoreError::corrupt("meeting state", &state))?;
             let stored = Span::new(
-                from_ms(row.try_get("start_ms").map_err(db_err)?),
-                from_ms(row.try_get("end_ms").map_err(db_err)?),
+                from_ms(row.try_get("start_ms")?),
+                from_ms(row.try_get("end_ms")?),
             )
-            .ok_or_else(|| corrupt("span", "end before start"))?;
+            .ok_or_else(|| StoreError::corrupt("span", "end before start"))?;
             let moved = change.moves.iter().find(|(m, _)| *m == id).map(|(_, s)| *s);
             if moved.is_some() && state != MeetingState::Pending {
                 return Ok(Changed::NotAllowed(state));
             }
             if !state.is_final() && state != MeetingState::Ending {
-                let system = SystemId(row.try_get("system_id").map_err(db_err)?);
+                let system = SystemId(row.try_get("system_id")?);
                 remaining.push((id, state, system, moved.unwrap_or(stored)));
             }
         }
@@ -593,21 +589,18 @@ impl BookingStore for PgStore {
             .bind(change.conference_type.as_str())
             .bind(conference.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         if let Some(passcode) = &change.passcode {
             sqlx::query("UPDATE conferences SET passcode = $1 WHERE id = $2")
                 .bind(passcode.as_ref().map(Passcode::expose))
                 .bind(conference.0)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         }
         sqlx::query("DELETE FROM conference_participants WHERE conference_id = $1")
             .bind(conference.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         for (position, uri) in change.participants.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO conference_participants (conference_id, position, uri) VALUES ($1, $2, $3)",
@@ -617,7 +610,7 @@ impl BookingStore for PgStore {
             .bind(uri.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         let moved_to = match (relocation, new_system) {
             (Some(relocation), Some(system)) => {
@@ -625,8 +618,7 @@ impl BookingStore for PgStore {
                     .bind(relocation.automatic)
                     .bind(conference.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
                 let name: String = sqlx::query_scalar(concat!(
                     "SELECT ",
                     system_name!(),
@@ -634,8 +626,7 @@ impl BookingStore for PgStore {
                 ))
                 .bind(system.0)
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
                 Some((system, name))
             }
             _ => None,
@@ -648,8 +639,7 @@ impl BookingStore for PgStore {
                     .bind(system.0)
                     .bind(id.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
             }
             // A running meeting takes its new title (and passcode) at its next dress.
             sqlx::query(
@@ -663,7 +653,7 @@ impl BookingStore for PgStore {
             .bind(id.0)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
             let outcome = if state.is_live() {
                 "title and shared settings".to_string()
             } else {
@@ -679,7 +669,7 @@ impl BookingStore for PgStore {
             };
             insert_event(&mut tx, *id, Some(by), "Series edited", &outcome).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Changed::Done)
     }
 
@@ -692,7 +682,7 @@ impl BookingStore for PgStore {
         .bind(conference.0)
         .fetch_all(&mut *tx)
         .await
-        .map_err(db_err)?;
+        ?;
         for id in &ids {
             insert_event(
                 &mut tx,
@@ -703,7 +693,7 @@ impl BookingStore for PgStore {
             )
             .await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(ids.len())
     }
 
@@ -713,22 +703,21 @@ impl BookingStore for PgStore {
             sqlx::query_scalar("SELECT state FROM meetings WHERE id = $1 FOR UPDATE")
                 .bind(id.0)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         let Some(state) = state else {
             return Ok(Changed::NotFound);
         };
-        let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
+        let state = MeetingState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("meeting state", &state))?;
         if state != MeetingState::Pending {
             return Ok(Changed::NotAllowed(state));
         }
         sqlx::query("UPDATE meetings SET state = 'cancelled' WHERE id = $1")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         insert_event(&mut tx, id, Some(by), "Cancelled", "done").await?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Changed::Done)
     }
 
@@ -740,25 +729,23 @@ impl BookingStore for PgStore {
         )
         .bind(id.0)
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let kind: String = row.try_get("conference_type").map_err(db_err)?;
+        let kind: String = row.try_get("conference_type")?;
         Ok(Some(ConferenceRecord {
             id,
-            owner: UserId(row.try_get("owner_id").map_err(db_err)?),
-            owner_name: row.try_get("owner_name").map_err(db_err)?,
+            owner: UserId(row.try_get("owner_id")?),
+            owner_name: row.try_get("owner_name")?,
             conference_type: ConferenceType::parse(&kind)
-                .ok_or_else(|| corrupt("conference type", &kind))?,
-            auto_system: row.try_get("auto_system").map_err(db_err)?,
-            zone: row.try_get("time_zone").map_err(db_err)?,
+                .ok_or_else(|| StoreError::corrupt("conference type", &kind))?,
+            auto_system: row.try_get("auto_system")?,
+            zone: row.try_get("time_zone")?,
             passcode: row
-                .try_get::<Option<String>, _>("passcode")
-                .map_err(db_err)?
+                .try_get::<Option<String>, _>("passcode")?
                 .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
-            notes: row.try_get("notes").map_err(db_err)?,
-            recurrence: row.try_get("recurrence").map_err(db_err)?,
-            participants: participants_of(row.try_get("participants").map_err(db_err)?),
+            notes: row.try_get("notes")?,
+            recurrence: row.try_get("recurrence")?,
+            participants: participants_of(row.try_get("participants")?),
         }))
     }
 
@@ -768,8 +755,7 @@ impl BookingStore for PgStore {
         ))
         .bind(id.0)
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(meeting_from_row)
         .transpose()
@@ -797,18 +783,18 @@ impl BookingStore for PgStore {
         .await?
         .iter()
         .map(|row| {
-            let state: String = row.try_get("state").map_err(db_err)?;
+            let state: String = row.try_get("state")?;
             let (start, end) = (
-                from_ms(row.try_get("start_ms").map_err(db_err)?),
-                from_ms(row.try_get("end_ms").map_err(db_err)?),
+                from_ms(row.try_get("start_ms")?),
+                from_ms(row.try_get("end_ms")?),
             );
             Ok(MeetingSlot {
-                id: MeetingId(row.try_get("id").map_err(db_err)?),
-                title: row.try_get("title").map_err(db_err)?,
+                id: MeetingId(row.try_get("id")?),
+                title: row.try_get("title")?,
                 span: Span::new(start, end)
-                    .ok_or_else(|| corrupt("meeting span", "end ≤ start"))?,
+                    .ok_or_else(|| StoreError::corrupt("meeting span", "end ≤ start"))?,
                 state: MeetingState::parse(&state)
-                    .ok_or_else(|| corrupt("meeting state", &state))?,
+                    .ok_or_else(|| StoreError::corrupt("meeting state", &state))?,
             })
         })
         .collect()
@@ -821,14 +807,14 @@ impl BookingStore for PgStore {
         .bind(id.0)
         .fetch_all(self.pool())
         .await
-        .map_err(db_err)?
+        ?
         .iter()
         .map(|r| {
             Ok(MeetingEvent {
-                at: crate::zone::format_utc(from_ms(r.try_get("at_ms").map_err(db_err)?)),
-                actor: r.try_get("actor").map_err(db_err)?,
-                action: r.try_get("action").map_err(db_err)?,
-                outcome: r.try_get("outcome").map_err(db_err)?,
+                at: crate::zone::format_utc(from_ms(r.try_get("at_ms")?)),
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                outcome: r.try_get("outcome")?,
             })
         })
         .collect()
@@ -841,15 +827,9 @@ impl BookingStore for PgStore {
              ORDER BY u.username",
         )
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
-        .map(|r| {
-            Ok((
-                UserId(r.try_get("id").map_err(db_err)?),
-                r.try_get("username").map_err(db_err)?,
-            ))
-        })
+        .map(|r| Ok((UserId(r.try_get("id")?), r.try_get("username")?)))
         .collect()
     }
 
@@ -873,8 +853,7 @@ impl BookingStore for PgStore {
         .bind(now)
         .bind(now)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(meeting_from_row)
         .collect()
@@ -892,7 +871,7 @@ impl BookingStore for PgStore {
         .bind(early.whole_milliseconds() as i64)
         .fetch_one(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(next.map(from_ms))
     }
 
@@ -904,7 +883,7 @@ impl BookingStore for PgStore {
         .bind(system.0)
         .fetch_all(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(rows.into_iter().map(|i| i as u64).collect())
     }
 
@@ -914,7 +893,7 @@ impl BookingStore for PgStore {
         steps: &[(MeetingId, MeetingState, Step)],
     ) -> Result<Vec<Result<bool, StoreError>>, StoreError> {
         // No bookings lock: each step's UPDATE re-checks its meeting's state on the row it locks.
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         if let Some(fence) = fence {
             super::lease::check_fence(&mut tx, fence).await?;
         }
@@ -924,11 +903,11 @@ impl BookingStore for PgStore {
             // A refused statement aborts a PostgreSQL transaction: a step that may be refused
             // (claiming a placeholder) runs in its own savepoint, so the others stand.
             let applied = if matches!(step.placeholder, Some(Some(_))) {
-                let mut savepoint = sqlx::Connection::begin(&mut *tx).await.map_err(db_err)?;
+                let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
                 let applied = apply_step(&mut savepoint, *id, *expected, step).await;
                 match &applied {
-                    Ok(_) => savepoint.commit().await.map_err(db_err)?,
-                    Err(_) => savepoint.rollback().await.map_err(db_err)?,
+                    Ok(_) => savepoint.commit().await?,
+                    Err(_) => savepoint.rollback().await?,
                 }
                 applied
             } else {
@@ -947,7 +926,7 @@ impl BookingStore for PgStore {
             outcomes.push(outcome);
         }
         insert_events(&mut tx, &events).await?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(outcomes)
     }
 }
@@ -980,7 +959,7 @@ async fn filtered(
         .bind(filter.limit.map(i64::from))
         .fetch_all(store.pool())
         .await
-        .map_err(db_err)
+        .map_err(StoreError::from)
 }
 
 /// One engine step inside the caller's transaction, but for its history line: false (nothing
@@ -1085,7 +1064,7 @@ async fn apply_step(
                     what: "a live meeting in that placeholder".into(),
                 });
             }
-            Err(e) => return Err(db_err(e)),
+            Err(e) => return Err(e.into()),
         };
         if done.rows_affected() != 1 {
             return Ok(false);
@@ -1100,8 +1079,7 @@ async fn apply_step(
         )
         .bind(id.0)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         if open.is_some() {
             return Ok(true);
         }
@@ -1120,8 +1098,7 @@ async fn apply_step(
         .bind(ms(OffsetDateTime::now_utc()))
         .bind(id.0)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         let Some(ticket) = ticket else {
             return Ok(true);
         };
@@ -1129,8 +1106,7 @@ async fn apply_step(
             .bind(ticket)
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
     }
     Ok(true)
 }

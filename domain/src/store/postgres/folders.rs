@@ -1,6 +1,6 @@
 //! Folders in PostgreSQL.
 
-use super::{Lock, PgStore, db_err};
+use super::{Lock, PgStore};
 use crate::folders::FolderError;
 use crate::navigator::{Folder, FolderId};
 use crate::store::StoreError;
@@ -11,17 +11,13 @@ use sqlx::{PgConnection, Row};
 async fn read_folders(conn: &mut PgConnection) -> Result<Vec<Folder>, StoreError> {
     sqlx::query("SELECT id, parent_id, name FROM folders ORDER BY name COLLATE \"C\"")
         .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(|r| {
             Ok(Folder {
-                id: FolderId(r.try_get("id").map_err(db_err)?),
-                parent: r
-                    .try_get::<Option<i64>, _>("parent_id")
-                    .map_err(db_err)?
-                    .map(FolderId),
-                name: r.try_get("name").map_err(db_err)?,
+                id: FolderId(r.try_get("id")?),
+                parent: r.try_get::<Option<i64>, _>("parent_id")?.map(FolderId),
+                name: r.try_get("name")?,
             })
         })
         .collect()
@@ -30,7 +26,7 @@ async fn read_folders(conn: &mut PgConnection) -> Result<Vec<Folder>, StoreError
 #[async_trait::async_trait]
 impl FolderStore for PgStore {
     async fn folders(&self) -> Result<Vec<Folder>, StoreError> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        let mut conn = self.pool().acquire().await?;
         read_folders(&mut conn).await
     }
 
@@ -45,7 +41,7 @@ impl FolderStore for PgStore {
             .fetch_one(self.pool())
             .await
             .map(FolderId)
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 
     async fn rename_folder(&self, id: FolderId, name: &str) -> Result<bool, StoreError> {
@@ -53,8 +49,7 @@ impl FolderStore for PgStore {
             .bind(name)
             .bind(id.0)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -72,9 +67,8 @@ impl FolderStore for PgStore {
             .bind(parent.map(|p| p.0))
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+            .await?;
+        tx.commit().await?;
         Ok(if done.rows_affected() == 1 {
             Ok(())
         } else {
@@ -98,29 +92,25 @@ impl FolderStore for PgStore {
                     .bind(target.0)
                     .bind(id.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
             }
             None => {
                 sqlx::query("DELETE FROM folder_systems WHERE folder_id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
             }
         }
         sqlx::query("UPDATE folders SET parent_id = $1 WHERE parent_id = $2")
             .bind(target.map(|t| t.0))
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         let done = sqlx::query("DELETE FROM folders WHERE id = $1")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+            .await?;
+        tx.commit().await?;
         Ok(if done.rows_affected() == 1 {
             Ok(())
         } else {
@@ -132,8 +122,7 @@ impl FolderStore for PgStore {
         let rows: Vec<(i64, i64)> =
             sqlx::query_as("SELECT system_id, folder_id FROM folder_systems")
                 .fetch_all(self.pool())
-                .await
-                .map_err(db_err)?;
+                .await?;
         Ok(rows
             .into_iter()
             .map(|(s, f)| (SystemId(s), FolderId(f)))
@@ -154,7 +143,7 @@ impl FolderStore for PgStore {
             .bind(folder.0),
             None => sqlx::query("DELETE FROM folder_systems WHERE system_id = $1").bind(system.0),
         };
-        query.execute(self.pool()).await.map_err(db_err)?;
+        query.execute(self.pool()).await?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! a fenced write holds the row (`FOR UPDATE`) from its check to its commit, so the lease cannot
 //! change hands in between.
 
-use super::{PgStore, db_err, from_ms, ms};
+use super::{PgStore, from_ms, ms};
 use crate::lease::{Fence, Lease, LeaseStore};
 use crate::store::StoreError;
 use sqlx::{PgConnection, Row};
@@ -21,8 +21,7 @@ pub(super) async fn check_fence(conn: &mut PgConnection, fence: &Fence) -> Resul
         "SELECT holder, epoch, expires_ms FROM engine_lease WHERE id = 1 FOR UPDATE",
     )
     .fetch_optional(conn)
-    .await
-    .map_err(db_err)?;
+    .await?;
     let now = ms(OffsetDateTime::now_utc());
     match row {
         Some((Some(holder), epoch, expires))
@@ -50,13 +49,12 @@ impl LeaseStore for PgStore {
         .bind(until(now, ttl))
         .bind(ms(now))
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         row.map(|row| {
             Ok(Lease {
                 holder: holder.to_string(),
-                epoch: row.try_get("epoch").map_err(db_err)?,
-                expires: from_ms(row.try_get("expires_ms").map_err(db_err)?),
+                epoch: row.try_get("epoch")?,
+                expires: from_ms(row.try_get("expires_ms")?),
             })
         })
         .transpose()
@@ -78,8 +76,7 @@ impl LeaseStore for PgStore {
         .bind(lease.epoch)
         .bind(ms(now))
         .execute(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .rows_affected();
         Ok((renewed == 1).then(|| Lease {
             expires: from_ms(expires),
@@ -95,8 +92,7 @@ impl LeaseStore for PgStore {
         .bind(&lease.holder)
         .bind(lease.epoch)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(())
     }
 
@@ -106,7 +102,7 @@ impl LeaseStore for PgStore {
         )
         .fetch_optional(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(row.map(|(holder, epoch, expires)| Lease {
             holder,
             epoch,

@@ -13,7 +13,7 @@ mod lease;
 mod monitoring;
 mod systems;
 
-use super::{Guarded, Store, StoreError, UserRecord, UserStore};
+use super::{Context, Guarded, Store, StoreError, UserRecord, UserStore};
 use crate::password::PasswordHashString;
 use crate::{Role, UserId, UserSummary, Username};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -30,17 +30,14 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to the database at `url` (`postgres://…`) and runs the migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url).map_err(db_err)?;
+        let options = PgConnectOptions::from_str(url).context("invalid PostgreSQL database URL")?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(db_err)?;
-        sqlx::migrate!("../migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrations failed: {e}")))?;
+            .context("cannot connect to the PostgreSQL database")?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -51,12 +48,11 @@ impl PgStore {
 
     /// A transaction holding `lock` from its first statement until it ends.
     async fn locked(&self, lock: Lock) -> Result<Transaction<'static, Postgres>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(lock as i64)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(tx)
     }
 }
@@ -71,14 +67,6 @@ enum Lock {
     Folders = 0x4b42_0002,
     /// What is booked (capacity, participants), as SQLite's write lock.
     Bookings = 0x4b42_0003,
-}
-
-pub(super) fn db_err(e: sqlx::Error) -> StoreError {
-    StoreError::Database(e.to_string())
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Database(format!("unknown {what} `{value}` in the database"))
 }
 
 /// A moment as stored: milliseconds since the epoch (the same encoding as SQLite's).
@@ -99,7 +87,7 @@ fn now_ms() -> i64 {
 fn ms_of_text(text: &str) -> Result<i64, StoreError> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map(ms)
-        .map_err(|_| corrupt("instant", text))
+        .map_err(|_| StoreError::corrupt("instant", text))
 }
 
 /// A stored instant as the port hands it over (RFC 3339, UTC, whole seconds).
@@ -108,18 +96,18 @@ fn text_of_ms(v: i64) -> String {
 }
 
 fn user_from_row(row: &PgRow) -> Result<UserRecord, StoreError> {
-    let role: String = row.try_get("role").map_err(db_err)?;
+    let role: String = row.try_get("role")?;
     Ok(UserRecord {
         summary: UserSummary {
-            id: UserId(row.try_get("id").map_err(db_err)?),
-            username: row.try_get("username").map_err(db_err)?,
-            role: role
-                .parse()
-                .map_err(|e: crate::role::UnknownRole| StoreError::Database(e.to_string()))?,
-            disabled: row.try_get("disabled").map_err(db_err)?,
+            id: UserId(row.try_get("id")?),
+            username: row.try_get("username")?,
+            role: role.parse().map_err(|_: crate::role::UnknownRole| {
+                StoreError::corrupt("role", role.as_str())
+            })?,
+            disabled: row.try_get("disabled")?,
         },
-        password_hash: PasswordHashString(row.try_get("password_hash").map_err(db_err)?),
-        session_epoch: row.try_get("session_epoch").map_err(db_err)?,
+        password_hash: PasswordHashString(row.try_get("password_hash")?),
+        session_epoch: row.try_get("session_epoch")?,
     })
 }
 
@@ -133,7 +121,7 @@ async fn another_admin_remains(conn: &mut PgConnection, id: UserId) -> Result<bo
     .bind(id.0)
     .fetch_one(conn)
     .await
-    .map_err(db_err)
+    .map_err(StoreError::from)
 }
 
 impl PgStore {
@@ -151,8 +139,7 @@ impl PgStore {
             sqlx::query_as("SELECT role, disabled FROM users WHERE id = $1")
                 .bind(id.0)
                 .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         let Some((role, disabled)) = current else {
             return Ok(Guarded::NotFound);
         };
@@ -160,8 +147,8 @@ impl PgStore {
         if removes_admin && active_admin && !another_admin_remains(&mut tx, id).await? {
             return Ok(Guarded::WouldRemoveLastAdmin);
         }
-        update.execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        update.execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(Guarded::Done)
     }
 }
@@ -173,7 +160,7 @@ impl Store for PgStore {
             .execute(&self.pool)
             .await
             .map(|_| ())
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 }
 
@@ -198,7 +185,7 @@ impl UserStore for PgStore {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
                 what: format!("user name `{username}`"),
             }),
-            Err(e) => Err(db_err(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -208,8 +195,7 @@ impl UserStore for PgStore {
         ))
         .bind(username.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(user_from_row)
         .transpose()
@@ -219,8 +205,7 @@ impl UserStore for PgStore {
         sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?
+            .await?
             .as_ref()
             .map(user_from_row)
             .transpose()
@@ -232,8 +217,7 @@ impl UserStore for PgStore {
             "SELECT {USER_COLUMNS} FROM users ORDER BY username COLLATE \"C\""
         ))
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(|row| user_from_row(row).map(|u| u.summary))
         .collect()
@@ -266,8 +250,7 @@ impl UserStore for PgStore {
         .bind(&hash.0)
         .bind(id.0)
         .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }

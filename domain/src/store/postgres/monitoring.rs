@@ -1,6 +1,6 @@
 //! Settings, status snapshots, ticket filters and the API trace in PostgreSQL.
 
-use super::{PgStore, db_err, ms_of_text, now_ms, text_of_ms};
+use super::{PgStore, ms_of_text, now_ms, text_of_ms};
 use crate::store::StoreError;
 use crate::store::monitoring::{
     AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
@@ -32,8 +32,7 @@ pub(super) async fn alternate_of(
     )
     .bind(id.0)
     .fetch_optional(pool)
-    .await
-    .map_err(db_err)?;
+    .await?;
     Ok(match row {
         Some((Some(address), username, Some(password_sealed))) => Some(AlternateRecord {
             address,
@@ -62,16 +61,15 @@ impl MonitoringStore for PgStore {
         let Some(row) = sqlx::query("SELECT * FROM system_settings WHERE system_id = $1")
             .bind(id.0)
             .fetch_optional(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
         else {
             return Ok(SettingsRecord {
                 sip_mode: true,
                 ..SettingsRecord::default()
             });
         };
-        let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
-        let get_b = |c: &str| row.try_get::<bool, _>(c).map_err(db_err);
+        let get_s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
+        let get_b = |c: &str| row.try_get::<bool, _>(c).map_err(StoreError::from);
         Ok(SettingsRecord {
             general: GeneralSettings {
                 ip_zone: get_s("ip_zone")?,
@@ -92,7 +90,7 @@ impl MonitoringStore for PgStore {
 
     async fn save_settings(&self, id: SystemId, s: &SettingsRecord) -> Result<(), StoreError> {
         let alt = s.alternate.as_ref();
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO system_settings (system_id, ip_zone, time_zone, web_bridge_uri, \
              system_contact, alert_contact_when_booked, sip_mode, allow_booking, \
@@ -124,16 +122,14 @@ impl MonitoringStore for PgStore {
         .bind(alt.map(|a| a.username.as_str()))
         .bind(alt.map(|a| a.password_sealed.as_str()))
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         if alt.is_none() {
             sqlx::query("UPDATE system_status SET alternate_reachable = NULL WHERE system_id = $1")
                 .bind(id.0)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn set_connection(&self, id: SystemId, c: &ConnectionChange) -> Result<bool, StoreError> {
@@ -155,12 +151,12 @@ impl MonitoringStore for PgStore {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
                 what: format!("a system at {}", c.address),
             }),
-            Err(e) => Err(db_err(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
     async fn record_poll(&self, id: SystemId, poll: &PollRecord) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE systems SET connectivity = $1, \
              software_version = COALESCE($2, software_version) WHERE id = $3",
@@ -169,8 +165,7 @@ impl MonitoringStore for PgStore {
         .bind(&poll.software_version)
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         match &poll.snapshot {
             Some(s) => {
                 sqlx::query(
@@ -201,8 +196,7 @@ impl MonitoringStore for PgStore {
                 .bind(i64_of(s.video_bit_rate_incoming))
                 .bind(poll.alternate_reachable)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             }
             None => {
                 // The primary did not answer: the last snapshot stays (no call legs known to be
@@ -214,25 +208,27 @@ impl MonitoringStore for PgStore {
                 .bind(poll.alternate_reachable)
                 .bind(id.0)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             }
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn status_snapshot(&self, id: SystemId) -> Result<Option<StatusSnapshot>, StoreError> {
         let Some(r) = sqlx::query("SELECT * FROM system_status WHERE system_id = $1")
             .bind(id.0)
             .fetch_optional(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
         else {
             return Ok(None);
         };
-        let n = |c: &str| r.try_get::<Option<i64>, _>(c).map(u64_of).map_err(db_err);
+        let n = |c: &str| {
+            r.try_get::<Option<i64>, _>(c)
+                .map(u64_of)
+                .map_err(StoreError::from)
+        };
         Ok(Some(StatusSnapshot {
-            polled_at: text_of_ms(r.try_get("polled_ms").map_err(db_err)?),
+            polled_at: text_of_ms(r.try_get("polled_ms")?),
             uptime_seconds: n("uptime_seconds")?,
             call_legs_active: n("call_legs_active")?,
             call_legs_max_active: n("call_legs_max_active")?,
@@ -241,7 +237,7 @@ impl MonitoringStore for PgStore {
             audio_bit_rate_incoming: n("audio_bit_rate_in")?,
             video_bit_rate_outgoing: n("video_bit_rate_out")?,
             video_bit_rate_incoming: n("video_bit_rate_in")?,
-            alternate_reachable: r.try_get("alternate_reachable").map_err(db_err)?,
+            alternate_reachable: r.try_get("alternate_reachable")?,
         }))
     }
 
@@ -251,12 +247,11 @@ impl MonitoringStore for PgStore {
         cluster_enabled: bool,
         members: &[ClusterMember],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM call_bridges WHERE system_id = $1")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         for m in members {
             sqlx::query(
                 "INSERT INTO call_bridges (system_id, bridge_id, name, address) \
@@ -267,16 +262,14 @@ impl MonitoringStore for PgStore {
             .bind(&m.name)
             .bind(&m.address)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
         sqlx::query("UPDATE systems SET cluster_enabled = $1 WHERE id = $2")
             .bind(cluster_enabled)
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn hidden_ticket_kinds(&self, id: SystemId) -> Result<Vec<TicketKind>, StoreError> {
@@ -285,8 +278,7 @@ impl MonitoringStore for PgStore {
         )
         .bind(id.0)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(kinds.iter().filter_map(|k| TicketKind::parse(k)).collect())
     }
 
@@ -295,12 +287,11 @@ impl MonitoringStore for PgStore {
         id: SystemId,
         kinds: &[TicketKind],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM ticket_filters WHERE system_id = $1")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_string()).collect();
         sqlx::query(
             "INSERT INTO ticket_filters (system_id, kind) SELECT $1, k FROM unnest($2::TEXT[]) k \
@@ -309,8 +300,7 @@ impl MonitoringStore for PgStore {
         .bind(id.0)
         .bind(&kinds)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         sqlx::query(
             "UPDATE tickets SET state = 'closed', closed_ms = $1 \
              WHERE system_id = $2 AND kind = ANY($3) AND state <> 'closed'",
@@ -319,13 +309,12 @@ impl MonitoringStore for PgStore {
         .bind(id.0)
         .bind(&kinds)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        .await?;
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn insert_trace(&self, rows: &[NewTraceRow]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         for r in rows {
             sqlx::query(
                 "INSERT INTO api_trace (at_ms, endpoint, method, path, request_body, status, \
@@ -341,10 +330,9 @@ impl MonitoringStore for PgStore {
             .bind(&r.response_excerpt)
             .bind(&r.error)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn trace_page(
@@ -358,8 +346,7 @@ impl MonitoringStore for PgStore {
             .bind(endpoints)
             .bind(query.method.as_deref())
             .fetch_one(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         let sql = format!(
             "SELECT id, at_ms, endpoint, method, path, request_body, status, duration_ms, \
              response_excerpt, error FROM api_trace{filter} ORDER BY id DESC LIMIT $3 OFFSET $4"
@@ -371,25 +358,22 @@ impl MonitoringStore for PgStore {
             .bind(i64::from(page_size))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok(TraceRow {
-                    id: r.try_get("id").map_err(db_err)?,
-                    at: text_of_ms(r.try_get("at_ms").map_err(db_err)?),
-                    endpoint: r.try_get("endpoint").map_err(db_err)?,
-                    method: r.try_get("method").map_err(db_err)?,
-                    path: r.try_get("path").map_err(db_err)?,
-                    request_body: r.try_get("request_body").map_err(db_err)?,
+                    id: r.try_get("id")?,
+                    at: text_of_ms(r.try_get("at_ms")?),
+                    endpoint: r.try_get("endpoint")?,
+                    method: r.try_get("method")?,
+                    path: r.try_get("path")?,
+                    request_body: r.try_get("request_body")?,
                     status: r
-                        .try_get::<Option<i64>, _>("status")
-                        .map_err(db_err)?
+                        .try_get::<Option<i64>, _>("status")?
                         .and_then(|s| u16::try_from(s).ok()),
-                    duration_ms: u64_of(r.try_get("duration_ms").map_err(db_err)?)
-                        .unwrap_or_default(),
-                    response_excerpt: r.try_get("response_excerpt").map_err(db_err)?,
-                    error: r.try_get("error").map_err(db_err)?,
+                    duration_ms: u64_of(r.try_get("duration_ms")?).unwrap_or_default(),
+                    response_excerpt: r.try_get("response_excerpt")?,
+                    error: r.try_get("error")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -400,8 +384,7 @@ impl MonitoringStore for PgStore {
         let done = sqlx::query("DELETE FROM api_trace WHERE at_ms < $1")
             .bind(ms_of_text(before)?)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(done.rows_affected())
     }
 }

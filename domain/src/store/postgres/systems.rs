@@ -1,6 +1,6 @@
 //! Systems, cluster members and tickets in PostgreSQL.
 
-use super::{PgStore, corrupt, db_err, now_ms, text_of_ms};
+use super::{PgStore, now_ms, text_of_ms};
 use crate::store::{NewSystem, StoreError, SystemRecord, SystemStore, TicketFilter, TicketStore};
 use crate::system::{
     ClusterMember, Connectivity, ExtendedSettings, IdRange, SYSTEM_TYPE, SystemId, SystemSummary,
@@ -14,39 +14,36 @@ const SUMMARY_COLUMNS: &str = "s.id, s.address, s.name, s.description, s.softwar
      s.connectivity, (SELECT COUNT(*) FROM tickets t WHERE t.system_id = s.id AND t.state = 'open') AS open_tickets";
 
 fn summary_from_row(row: &PgRow) -> Result<SystemSummary, StoreError> {
-    let connectivity: String = row.try_get("connectivity").map_err(db_err)?;
+    let connectivity: String = row.try_get("connectivity")?;
     Ok(SystemSummary {
-        id: SystemId(row.try_get("id").map_err(db_err)?),
-        address: row.try_get("address").map_err(db_err)?,
-        name: row.try_get("name").map_err(db_err)?,
-        description: row.try_get("description").map_err(db_err)?,
+        id: SystemId(row.try_get("id")?),
+        address: row.try_get("address")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
         system_type: SYSTEM_TYPE.to_string(),
-        software_version: row.try_get("software_version").map_err(db_err)?,
+        software_version: row.try_get("software_version")?,
         connectivity: Connectivity::parse(&connectivity)
-            .ok_or_else(|| corrupt("connectivity", &connectivity))?,
-        open_tickets: u32::try_from(row.try_get::<i64, _>("open_tickets").map_err(db_err)?)
-            .unwrap_or(u32::MAX),
+            .ok_or_else(|| StoreError::corrupt("connectivity", &connectivity))?,
+        open_tickets: u32::try_from(row.try_get::<i64, _>("open_tickets")?).unwrap_or(u32::MAX),
     })
 }
 
 fn ticket_from_row(row: &PgRow) -> Result<Ticket, StoreError> {
-    let kind: String = row.try_get("kind").map_err(db_err)?;
-    let severity: String = row.try_get("severity").map_err(db_err)?;
-    let state: String = row.try_get("state").map_err(db_err)?;
+    let kind: String = row.try_get("kind")?;
+    let severity: String = row.try_get("severity")?;
+    let state: String = row.try_get("state")?;
     Ok(Ticket {
-        number: row.try_get("id").map_err(db_err)?,
-        system: row
-            .try_get::<Option<i64>, _>("system_id")
-            .map_err(db_err)?
-            .map(SystemId),
-        kind: TicketKind::parse(&kind).ok_or_else(|| corrupt("ticket kind", &kind))?,
+        number: row.try_get("id")?,
+        system: row.try_get::<Option<i64>, _>("system_id")?.map(SystemId),
+        kind: TicketKind::parse(&kind).ok_or_else(|| StoreError::corrupt("ticket kind", &kind))?,
         severity: crate::ticket::Severity::parse(&severity)
-            .ok_or_else(|| corrupt("severity", &severity))?,
-        message: row.try_get("message").map_err(db_err)?,
-        state: TicketState::parse(&state).ok_or_else(|| corrupt("ticket state", &state))?,
-        raised_at: text_of_ms(row.try_get("raised_ms").map_err(db_err)?),
-        acknowledged_by: row.try_get("acknowledged_by").map_err(db_err)?,
-        raised_by: row.try_get("raised_by").map_err(db_err)?,
+            .ok_or_else(|| StoreError::corrupt("severity", &severity))?,
+        message: row.try_get("message")?,
+        state: TicketState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("ticket state", &state))?,
+        raised_at: text_of_ms(row.try_get("raised_ms")?),
+        acknowledged_by: row.try_get("acknowledged_by")?,
+        raised_by: row.try_get("raised_by")?,
     })
 }
 
@@ -116,15 +113,14 @@ async fn raise(
     .bind(message)
     .bind(now_ms())
     .execute(conn)
-    .await
-    .map_err(db_err)?;
+    .await?;
     Ok(())
 }
 
 #[async_trait::async_trait]
 impl SystemStore for PgStore {
     async fn insert_system(&self, system: &NewSystem) -> Result<SystemId, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         let inserted = sqlx::query_scalar(
             "INSERT INTO systems (address, username, password_sealed, tls_mode, pinned_pem, \
              software_version, connectivity, cluster_enabled, call_profile_id, call_leg_profile_id) \
@@ -149,7 +145,7 @@ impl SystemStore for PgStore {
                     what: format!("a system at {}", system.address),
                 });
             }
-            Err(e) => return Err(db_err(e)),
+            Err(e) => return Err(e.into()),
         };
         for member in &system.members {
             sqlx::query(
@@ -161,13 +157,12 @@ impl SystemStore for PgStore {
             .bind(&member.name)
             .bind(&member.address)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
         for (kind, message) in &system.tickets {
             raise(&mut tx, id, *kind, message).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -177,8 +172,7 @@ impl SystemStore for PgStore {
              ORDER BY s.name = '', s.name COLLATE \"C\", s.address COLLATE \"C\""
         ))
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(summary_from_row)
         .collect()
@@ -193,7 +187,7 @@ impl SystemStore for PgStore {
         .bind(id.0)
         .fetch_optional(self.pool())
         .await
-        .map_err(db_err)?
+        ?
         else {
             return Ok(None);
         };
@@ -203,40 +197,39 @@ impl SystemStore for PgStore {
         )
         .bind(id.0)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(|r| {
             Ok(ClusterMember {
-                bridge_id: r.try_get("bridge_id").map_err(db_err)?,
-                name: r.try_get("name").map_err(db_err)?,
-                address: r.try_get("address").map_err(db_err)?,
+                bridge_id: r.try_get("bridge_id")?,
+                name: r.try_get("name")?,
+                address: r.try_get("address")?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        let tls: String = row.try_get("tls_mode").map_err(db_err)?;
+        let tls: String = row.try_get("tls_mode")?;
         let range = |base: &str, quantity: &str| -> Result<Option<IdRange>, StoreError> {
-            let base: Option<i64> = row.try_get(base).map_err(db_err)?;
-            let quantity: Option<i64> = row.try_get(quantity).map_err(db_err)?;
+            let base: Option<i64> = row.try_get(base)?;
+            let quantity: Option<i64> = row.try_get(quantity)?;
             Ok(base.zip(quantity).map(|(base, quantity)| IdRange {
                 base: base as u64,
                 quantity: quantity as u64,
             }))
         };
-        let domain: Option<String> = row.try_get("sip_domain").map_err(db_err)?;
+        let domain: Option<String> = row.try_get("sip_domain")?;
         let extended = domain
             .zip(range("id_base", "id_quantity")?)
             .map(|(domain, range)| ExtendedSettings { domain, range });
         let provisioned = range("provisioned_base", "provisioned_quantity")?;
         Ok(Some(SystemRecord {
             summary: summary_from_row(&row)?,
-            username: row.try_get("username").map_err(db_err)?,
-            password_sealed: row.try_get("password_sealed").map_err(db_err)?,
-            tls: TlsChoice::parse(&tls).ok_or_else(|| corrupt("TLS mode", &tls))?,
-            pinned_pem: row.try_get("pinned_pem").map_err(db_err)?,
-            cluster_enabled: row.try_get("cluster_enabled").map_err(db_err)?,
-            call_profile_id: row.try_get("call_profile_id").map_err(db_err)?,
-            call_leg_profile_id: row.try_get("call_leg_profile_id").map_err(db_err)?,
+            username: row.try_get("username")?,
+            password_sealed: row.try_get("password_sealed")?,
+            tls: TlsChoice::parse(&tls).ok_or_else(|| StoreError::corrupt("TLS mode", &tls))?,
+            pinned_pem: row.try_get("pinned_pem")?,
+            cluster_enabled: row.try_get("cluster_enabled")?,
+            call_profile_id: row.try_get("call_profile_id")?,
+            call_leg_profile_id: row.try_get("call_leg_profile_id")?,
             members,
             extended,
             provisioned,
@@ -251,7 +244,7 @@ impl SystemStore for PgStore {
         )
         .fetch_all(self.pool())
         .await
-        .map_err(db_err)
+        .map_err(StoreError::from)
     }
 
     async fn set_system_identity(
@@ -265,8 +258,7 @@ impl SystemStore for PgStore {
             .bind(description)
             .bind(id.0)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -283,8 +275,7 @@ impl SystemStore for PgStore {
         .bind(settings.range.quantity as i64)
         .bind(id.0)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -301,8 +292,7 @@ impl SystemStore for PgStore {
         .bind(call_leg_profile)
         .bind(id.0)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(())
     }
 
@@ -312,8 +302,7 @@ impl SystemStore for PgStore {
         )
         .bind(id.0)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(rows.into_iter().map(|(i, s)| (i as u64, s)).collect())
     }
 
@@ -324,14 +313,13 @@ impl SystemStore for PgStore {
         created: &[(u64, String)],
         removed: &[u64],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         let removed: Vec<i64> = removed.iter().map(|i| *i as i64).collect();
         sqlx::query("DELETE FROM placeholders WHERE system_id = $1 AND idx = ANY($2)")
             .bind(id.0)
             .bind(&removed)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         for (index, space) in created {
             sqlx::query(
                 "INSERT INTO placeholders (system_id, idx, co_space_id) VALUES ($1, $2, $3) \
@@ -341,8 +329,7 @@ impl SystemStore for PgStore {
             .bind(*index as i64)
             .bind(space)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
         sqlx::query(
             "UPDATE systems SET provisioned_base = $1, provisioned_quantity = $2 WHERE id = $3",
@@ -351,9 +338,8 @@ impl SystemStore for PgStore {
         .bind(provisioned.quantity as i64)
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        .await?;
+        tx.commit().await.map_err(StoreError::from)
     }
 }
 
@@ -365,7 +351,7 @@ impl TicketStore for PgStore {
         kind: TicketKind,
         message: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        let mut conn = self.pool().acquire().await?;
         raise(&mut conn, system, kind, message).await
     }
 
@@ -378,8 +364,7 @@ impl TicketStore for PgStore {
         .bind(system.0)
         .bind(kind.as_str())
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected())
     }
 
@@ -395,8 +380,7 @@ impl TicketStore for PgStore {
             .bind(filter.limit.map(i64::from))
             .bind(i64::try_from(filter.offset).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(ticket_from_row)
             .collect()
@@ -407,9 +391,8 @@ impl TicketStore for PgStore {
         let sql = format!("SELECT COUNT(*) FROM tickets{filter_sql}");
         let row = bind_ticket_filter(sqlx::query(&sql), filter)
             .fetch_one(self.pool())
-            .await
-            .map_err(db_err)?;
-        Ok(row.try_get::<i64, _>(0).map_err(db_err)? as u64)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
     async fn ticket(&self, number: i64) -> Result<Option<Ticket>, StoreError> {
@@ -418,8 +401,7 @@ impl TicketStore for PgStore {
         ))
         .bind(number)
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(ticket_from_row)
         .transpose()
@@ -433,7 +415,7 @@ impl TicketStore for PgStore {
         .bind(number)
         .execute(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -445,8 +427,7 @@ impl TicketStore for PgStore {
         .bind(by)
         .bind(number)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -468,6 +449,6 @@ impl TicketStore for PgStore {
         .bind(by)
         .fetch_one(self.pool())
         .await
-        .map_err(db_err)
+        .map_err(StoreError::from)
     }
 }
