@@ -5,4 +5,5 @@ mod errors;
 mod lease;
 mod monitoring;
 mod scheduler;
+mod steps;
 mod systems;
