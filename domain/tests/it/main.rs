@@ -7,5 +7,6 @@ mod lease;
 mod monitoring;
 mod pg;
 mod scheduler;
+mod steps;
 mod store;
 mod systems;
