@@ -1,25 +1,32 @@
-//! Conferences, meetings and their history in PostgreSQL. Writes that must see what is booked
-//! take the bookings' advisory lock first ([`Lock::Bookings`]), so racing savers run one after
-//! the other, and hold the rows of the meetings they change (`FOR UPDATE`) against the engine.
+//! Conferences, meetings and their history in PostgreSQL. A [`BookingWrite`] takes the bookings'
+//! advisory lock first ([`Lock::Bookings`], transaction-scoped), PostgreSQL's counterpart of
+//! SQLite's `BEGIN IMMEDIATE`: racing writers run one after the other, and each statement after
+//! the lock sees what the writer before it committed. The rules that decide what it writes are in
+//! `domain` (`booking::changes`, `scheduler::steps`).
 
 use super::{Lock, PgStore, from_ms, ms};
+use crate::UserId;
 use crate::booking::rules::{Booked, Occupancy, Span};
 use crate::booking::{
     ConferenceId, ConferenceSettings, ConferenceType, MeetingEvent, MeetingId, MeetingState,
-    Passcode, SipUri, Title,
+    Passcode, SipUri,
 };
 use crate::store::StoreError;
 use crate::store::bookings::{
-    BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, MeetingSlot,
-    NewConference, Placer, Relocation, SeriesChange, Step,
+    BookingStore, BookingWrite, ConferenceRecord, ConferenceUpdate, MeetingFilter, MeetingRecord,
+    MeetingSlot, MeetingUpdate, NewConference, NewEvent, NewTicket, Occurrence, Series, Step,
+    StepSubject,
 };
-use crate::system::SystemId;
-use crate::ticket::TicketKind;
-use crate::{FieldErrors, UserId};
+use crate::system::{SystemId, display_name};
+use crate::ticket::{TicketKind, TicketState};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 use std::collections::HashMap;
 use time::OffsetDateTime;
+
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::corrupt(what, value)
+}
 
 fn participants_of(text: Option<String>) -> Vec<SipUri> {
     text.unwrap_or_default()
@@ -28,24 +35,18 @@ fn participants_of(text: Option<String>) -> Vec<SipUri> {
         .collect()
 }
 
-/// A system's name as the pages show it (`s` being the systems table); a macro, so the queries
-/// that need it take it in their text.
-macro_rules! system_name {
-    () => {
-        "COALESCE(NULLIF(s.name, ''), 'No Name (' || replace(replace(s.address, 'https://', ''), 'http://', '') || ')')"
-    };
+/// The states a query binds (the lists of states are Rust's, never the SQL's).
+fn states(states: &[MeetingState]) -> Vec<String> {
+    states.iter().map(|s| s.as_str().to_string()).collect()
 }
 
-const MEETING_COLUMNS: &str = concat!(
-    "m.id, m.conference_id, m.occurrence, m.title, m.start_ms, m.end_ms, \
+const MEETING_COLUMNS: &str = "m.id, m.conference_id, m.occurrence, m.title, m.start_ms, m.end_ms, \
      m.system_id, m.state, m.placeholder_idx, m.co_space_id, m.call_id, m.call_endpoint, \
      m.dress_version, m.applied_dress, m.retry_at_ms, m.attempts, m.call_created_ms, m.failure, \
-     m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, ",
-    system_name!(),
-    " AS system_name, \
+     m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, \
+     s.name AS system_name, s.address AS system_address, \
      (SELECT string_agg(p.uri, ' ' ORDER BY p.position) FROM conference_participants p \
-      WHERE p.conference_id = m.conference_id) AS participants"
-);
+      WHERE p.conference_id = m.conference_id) AS participants";
 
 const MEETING_FROM: &str = " FROM meetings m JOIN conferences c ON c.id = m.conference_id \
      JOIN systems s ON s.id = m.system_id";
@@ -71,12 +72,13 @@ fn meeting_from_row(row: &PgRow) -> Result<MeetingRecord, StoreError> {
         conference: ConferenceId(get_i64("conference_id")?),
         occurrence: get_i64("occurrence")? as u32,
         title: row.try_get("title")?,
-        span: Span::new(start, end)
-            .ok_or_else(|| StoreError::corrupt("span", "end before start"))?,
+        span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
         system: SystemId(get_i64("system_id")?),
-        system_name: row.try_get("system_name")?,
-        state: MeetingState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("meeting state", &state))?,
+        system_name: display_name(
+            &row.try_get::<String, _>("system_name")?,
+            &row.try_get::<String, _>("system_address")?,
+        ),
+        state: MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?,
         placeholder,
         call: get_opt_str("call_id")?.zip(get_opt_str("call_endpoint")?),
         dress_version: get_i64("dress_version")?,
@@ -87,7 +89,7 @@ fn meeting_from_row(row: &PgRow) -> Result<MeetingRecord, StoreError> {
         failure: get_opt_str("failure")?,
         ticket: get_opt_i64("ticket_id")?,
         conference_type: ConferenceType::parse(&kind)
-            .ok_or_else(|| StoreError::corrupt("conference type", &kind))?,
+            .ok_or_else(|| corrupt("conference type", &kind))?,
         owner: UserId(get_i64("owner_id")?),
         owner_name: row.try_get("owner_name")?,
         passcode: get_opt_str("passcode")?
@@ -96,74 +98,35 @@ fn meeting_from_row(row: &PgRow) -> Result<MeetingRecord, StoreError> {
     })
 }
 
-/// What holds capacity around `[from, to)`, read inside the caller's transaction.
-async fn occupancy(
-    tx: &mut Transaction<'static, Postgres>,
-    from: OffsetDateTime,
-    to: OffsetDateTime,
-    leave_out: &[MeetingId],
-) -> Result<Occupancy, StoreError> {
-    let capacity =
-        sqlx::query("SELECT system_id, COUNT(*) AS n FROM placeholders GROUP BY system_id")
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    SystemId(r.try_get("system_id")?),
-                    r.try_get::<i64, _>("n")? as usize,
-                ))
-            })
-            .collect::<Result<HashMap<_, _>, StoreError>>()?;
-    let rows = sqlx::query(
-        "SELECT m.id, m.system_id, m.start_ms, m.end_ms, \
-         (SELECT string_agg(p.uri, ' ' ORDER BY p.position) FROM conference_participants p \
-          WHERE p.conference_id = m.conference_id) AS participants \
-         FROM meetings m WHERE m.state IN ('pending', 'starting', 'ongoing', 'ending') \
-         AND m.start_ms < $1 AND m.end_ms > $2",
+fn span_of(row: &PgRow) -> Result<Span, StoreError> {
+    Span::new(
+        from_ms(row.try_get("start_ms")?),
+        from_ms(row.try_get("end_ms")?),
     )
-    .bind(ms(to))
-    .bind(ms(from))
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut booked = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id = MeetingId(r.try_get("id")?);
-        if leave_out.contains(&id) {
-            continue;
-        }
-        let start = from_ms(r.try_get("start_ms")?);
-        let end = from_ms(r.try_get("end_ms")?);
-        booked.push(Booked {
-            meeting: id,
-            system: SystemId(r.try_get("system_id")?),
-            span: Span::new(start, end)
-                .ok_or_else(|| StoreError::corrupt("span", "end before start"))?,
-            participants: participants_of(r.try_get("participants")?),
-        });
-    }
-    Ok(Occupancy { capacity, booked })
+    .ok_or_else(|| corrupt("span", "end before start"))
 }
 
-async fn insert_event(
-    tx: &mut Transaction<'static, Postgres>,
-    id: MeetingId,
-    actor: Option<&str>,
-    action: &str,
-    outcome: &str,
-) -> Result<(), StoreError> {
-    let event = crate::store::bookings::NewEvent {
-        actor: actor.map(str::to_string),
-        action: action.to_string(),
-        outcome: outcome.to_string(),
-    };
-    insert_events(tx, &[(id, &event)]).await
+fn state_of(row: &PgRow) -> Result<MeetingState, StoreError> {
+    let state: String = row.try_get("state")?;
+    MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))
 }
+
+fn occurrence_of(row: &PgRow) -> Result<Occurrence, StoreError> {
+    Ok(Occurrence {
+        id: MeetingId(row.try_get("id")?),
+        conference: ConferenceId(row.try_get("conference_id")?),
+        state: state_of(row)?,
+        system: SystemId(row.try_get("system_id")?),
+        span: span_of(row)?,
+    })
+}
+
+const OCCURRENCE_COLUMNS: &str = "id, conference_id, state, system_id, start_ms, end_ms";
 
 /// History lines, all in one statement (a batch of engine steps writes them all at once).
 async fn insert_events(
     tx: &mut Transaction<'static, Postgres>,
-    events: &[(MeetingId, &crate::store::bookings::NewEvent)],
+    events: &[(MeetingId, &NewEvent)],
 ) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
@@ -237,14 +200,7 @@ impl BookingStore for PgStore {
             .into_iter()
             .flatten()
         {
-            let name: Option<String> = sqlx::query_scalar(concat!(
-                "SELECT ",
-                system_name!(),
-                " FROM systems s WHERE s.id = $1"
-            ))
-            .bind(system.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let name = read_system_name(&mut tx, system).await?;
             names.insert(
                 system,
                 name.unwrap_or_else(|| format!("system {}", system.0)),
@@ -280,456 +236,26 @@ impl BookingStore for PgStore {
         Ok(())
     }
 
-    async fn insert_conference(
+    async fn begin_write(
         &self,
-        new: &NewConference,
-        place: &Placer<'_>,
-    ) -> Result<Result<(ConferenceId, Vec<MeetingId>), FieldErrors>, StoreError> {
-        let (Some(from), Some(to)) = (
-            new.occurrences.iter().map(Span::start).min(),
-            new.occurrences.iter().map(Span::end).max(),
-        ) else {
-            return Ok(Err(FieldErrors::single("date", "no occurrence to book")));
-        };
+        fence: Option<&crate::lease::Fence>,
+    ) -> Result<Box<dyn BookingWrite>, StoreError> {
         let mut tx = self.immediate().await?;
-        let occupancy = occupancy(&mut tx, from, to, &[]).await?;
-        let system = match place(&occupancy, &new.occurrences) {
-            Ok(system) => system,
-            Err(errors) => return Ok(Err(errors)),
-        };
-        let conference: i64 = sqlx::query_scalar(
-            "INSERT INTO conferences (owner_id, owner_name, conference_type, auto_system, \
-             time_zone, passcode, notes, recurrence, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(new.owner.0)
-        .bind(&new.owner_name)
-        .bind(new.conference_type.as_str())
-        .bind(new.auto_system)
-        .bind(&new.zone)
-        .bind(new.passcode.as_ref().map(Passcode::expose))
-        .bind(&new.notes)
-        .bind(&new.recurrence)
-        .bind(ms(OffsetDateTime::now_utc()))
-        .fetch_one(&mut *tx)
-        .await?;
-        for (position, uri) in new.participants.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO conference_participants (conference_id, position, uri) VALUES ($1, $2, $3)",
-            )
-            .bind(conference)
-            .bind(position as i64)
-            .bind(uri.as_str())
-            .execute(&mut *tx)
-            .await
-            ?;
+        if let Some(fence) = fence {
+            super::lease::check_fence(&mut tx, fence).await?;
         }
-        let mut meetings = Vec::with_capacity(new.occurrences.len());
-        for (occurrence, span) in new.occurrences.iter().enumerate() {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO meetings (conference_id, occurrence, title, start_ms, end_ms, \
-                 system_id, state) VALUES ($1, $2, $3, $4, $5, $6, 'pending') RETURNING id",
-            )
-            .bind(conference)
-            .bind(occurrence as i64 + 1)
-            .bind(new.title.as_str())
-            .bind(ms(span.start()))
-            .bind(ms(span.end()))
-            .bind(system.0)
-            .fetch_one(&mut *tx)
-            .await?;
-            let id = MeetingId(id);
-            insert_event(&mut tx, id, Some(&new.owner_name), "Booked", "saved").await?;
-            meetings.push(id);
-        }
-        tx.commit().await?;
-        Ok(Ok((ConferenceId(conference), meetings)))
-    }
-
-    async fn change_meeting(
-        &self,
-        id: MeetingId,
-        title: &Title,
-        span: Span,
-        by: &str,
-        action: &str,
-    ) -> Result<Changed, StoreError> {
-        let mut tx = self.immediate().await?;
-        let row = sqlx::query(
-            "SELECT m.state, m.system_id, m.start_ms, m.end_ms, \
-             (SELECT string_agg(p.uri, ' ' ORDER BY p.position) FROM conference_participants p \
-              WHERE p.conference_id = m.conference_id) AS participants \
-             FROM meetings m WHERE m.id = $1 FOR UPDATE",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            return Ok(Changed::NotFound);
-        };
-        let state: String = row.try_get("state")?;
-        let state = MeetingState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("meeting state", &state))?;
-        let system = SystemId(row.try_get("system_id")?);
-        let stored_start = from_ms(row.try_get("start_ms")?);
-        let stored_end = from_ms(row.try_get("end_ms")?);
-        let participants = participants_of(row.try_get("participants")?);
-        if state.is_final() || state == MeetingState::Ending {
-            return Ok(Changed::NotAllowed(state));
-        }
-        // A live meeting keeps its start.
-        let span = if state.is_live() {
-            match Span::new(stored_start, span.end()) {
-                Some(s) => s,
-                None => {
-                    return Ok(Changed::Refused(FieldErrors::single(
-                        "end_time",
-                        "must be after the start",
-                    )));
-                }
-            }
-        } else {
-            span
-        };
-        // Time given back (ending early, a shorter slot) books nothing new: the rules that guard
-        // new time never refuse it, even where a shrunk placeholder range left the system over-full.
-        let books_new_time = span.start() < stored_start || span.end() > stored_end;
-        if books_new_time {
-            // The same rules as a new booking's, on what else is booked (its other occurrences
-            // included: moved onto one of them, its participants would be in both).
-            let occupancy = occupancy(&mut tx, span.start(), span.end(), &[id]).await?;
-            let mut refused = FieldErrors::default();
-            if occupancy.first_over_capacity(system, &[span]).is_some() {
-                refused.add(
-                    "end_time",
-                    "the system has no free placeholder for that time",
-                );
-            }
-            if let Some(refusal) = occupancy.participants_refusal(&[span], &participants) {
-                refused.add("participants", refusal);
-            }
-            if !refused.is_empty() {
-                return Ok(Changed::Refused(refused));
-            }
-        }
-        sqlx::query(
-            "UPDATE meetings SET title = $1, start_ms = $2, end_ms = $3, \
-             dress_version = dress_version + (CASE WHEN state IN ('starting', 'ongoing') THEN 1 ELSE 0 END) \
-             WHERE id = $4",
-        )
-        .bind(title.as_str())
-        .bind(ms(span.start()))
-        .bind(ms(span.end()))
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        ?;
-        let outcome = format!(
-            "{} – {}",
-            crate::zone::format_utc(span.start()),
-            crate::zone::format_utc(span.end())
-        );
-        insert_event(&mut tx, id, Some(by), action, &outcome).await?;
-        tx.commit().await?;
-        Ok(Changed::Done)
-    }
-
-    async fn change_series(
-        &self,
-        conference: ConferenceId,
-        change: &SeriesChange,
-        relocation: Option<&Relocation<'_>>,
-        by: &str,
-    ) -> Result<Changed, StoreError> {
-        let mut tx = self.immediate().await?;
-        let kind: Option<String> =
-            sqlx::query_scalar("SELECT conference_type FROM conferences WHERE id = $1")
-                .bind(conference.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(kind) = kind else {
-            return Ok(Changed::NotFound);
-        };
-        let stored_type = ConferenceType::parse(&kind)
-            .ok_or_else(|| StoreError::corrupt("conference type", &kind))?;
-        let rows = sqlx::query(
-            "SELECT id, state, system_id, start_ms, end_ms FROM meetings WHERE conference_id = $1 \
-             ORDER BY id FOR UPDATE",
-        )
-        .bind(conference.0)
-        .fetch_all(&mut *tx)
-        .await?;
-        if rows.is_empty() {
-            return Ok(Changed::NotFound);
-        }
-        // Every occurrence not over yet (nor being put back), with its span after the change.
-        let mut remaining: Vec<(MeetingId, MeetingState, SystemId, Span)> = Vec::new();
-        for row in &rows {
-            let id = MeetingId(row.try_get("id")?);
-            let state: String = row.try_get("state")?;
-            let state = MeetingState::parse(&state)
-                .ok_or_else(|| StoreError::corrupt("meeting state", &state))?;
-            let stored = Span::new(
-                from_ms(row.try_get("start_ms")?),
-                from_ms(row.try_get("end_ms")?),
-            )
-            .ok_or_else(|| StoreError::corrupt("span", "end before start"))?;
-            let moved = change.moves.iter().find(|(m, _)| *m == id).map(|(_, s)| *s);
-            if moved.is_some() && state != MeetingState::Pending {
-                return Ok(Changed::NotAllowed(state));
-            }
-            if !state.is_final() && state != MeetingState::Ending {
-                let system = SystemId(row.try_get("system_id")?);
-                remaining.push((id, state, system, moved.unwrap_or(stored)));
-            }
-        }
-        if change
-            .moves
-            .iter()
-            .any(|(m, _)| !remaining.iter().any(|r| r.0 == *m))
-        {
-            return Ok(Changed::NotFound);
-        }
-        // The type is the conference's, and a running occurrence was started by it (dialled out
-        // or not, a call or only capacity held): changing it under the meeting would leave the
-        // engine ending something other than what it started.
-        if change.conference_type != stored_type
-            && let Some(live) = remaining.iter().find(|r| r.1.is_live())
-        {
-            return Ok(Changed::Refused(FieldErrors::single(
-                "conference_type",
-                format!(
-                    "cannot change while the occurrence of {} runs (as {}): change it once it has ended",
-                    crate::zone::format_utc(live.3.start()),
-                    stored_type.label()
-                ),
-            )));
-        }
-        // Only pending occurrences move to another system: a running one keeps its call.
-        let relocating: Vec<MeetingId> = match relocation {
-            Some(_) => remaining
-                .iter()
-                .filter(|r| r.1 == MeetingState::Pending)
-                .map(|r| r.0)
-                .collect(),
-            None => Vec::new(),
-        };
-        if relocation.is_some() && relocating.is_empty() {
-            return Ok(Changed::Refused(FieldErrors::single(
-                "system",
-                "only meetings that have not started move to another system, and none is left",
-            )));
-        }
-        let mut new_system = None;
-        if let (Some(from), Some(to)) = (
-            remaining.iter().map(|r| r.3.start()).min(),
-            remaining.iter().map(|r| r.3.end()).max(),
-        ) {
-            let own: Vec<MeetingId> = rows
-                .iter()
-                .filter_map(|r| r.try_get("id").ok().map(MeetingId))
-                .collect();
-            // What the change books anew is left out of what is booked: the moved occurrences,
-            // and every pending one when they change system.
-            let mut leave_out: Vec<MeetingId> = change.moves.iter().map(|(m, _)| *m).collect();
-            leave_out.extend(&relocating);
-            let occupancy = occupancy(&mut tx, from, to, &leave_out).await?;
-            if let Some(relocation) = relocation {
-                // The new system takes every pending occurrence: the same placer (capacity,
-                // participants) as a new booking's. The running ones stay where they are.
-                let spans: Vec<Span> = remaining
-                    .iter()
-                    .filter(|r| relocating.contains(&r.0))
-                    .map(|r| r.3)
-                    .collect();
-                match (relocation.place)(&occupancy, &spans) {
-                    Ok(system) => new_system = Some(system),
-                    Err(errors) => return Ok(Changed::Refused(errors)),
-                }
-            } else {
-                let mut systems: Vec<SystemId> = remaining.iter().map(|r| r.2).collect();
-                systems.dedup();
-                for system in systems {
-                    let spans: Vec<Span> = change
-                        .moves
-                        .iter()
-                        .filter(|(m, _)| remaining.iter().any(|r| r.0 == *m && r.2 == system))
-                        .map(|(_, s)| *s)
-                        .collect();
-                    if let Some(at) = occupancy.first_over_capacity(system, &spans) {
-                        return Ok(Changed::Refused(FieldErrors::single(
-                            "start_time",
-                            format!(
-                                "the system has no free placeholder at {}",
-                                crate::zone::format_utc(spans[at].start())
-                            ),
-                        )));
-                    }
-                }
-            }
-            // The series' own occurrences never clash with its participants.
-            let others = Occupancy {
-                capacity: occupancy.capacity,
-                booked: occupancy
-                    .booked
-                    .into_iter()
-                    .filter(|b| !own.contains(&b.meeting))
-                    .collect(),
-            };
-            let spans: Vec<Span> = remaining.iter().map(|r| r.3).collect();
-            if let Some(refusal) = others.participants_refusal(&spans, &change.participants) {
-                return Ok(Changed::Refused(FieldErrors::single(
-                    "participants",
-                    refusal,
-                )));
-            }
-        }
-        sqlx::query("UPDATE conferences SET notes = $1, conference_type = $2 WHERE id = $3")
-            .bind(&change.notes)
-            .bind(change.conference_type.as_str())
-            .bind(conference.0)
-            .execute(&mut *tx)
-            .await?;
-        if let Some(passcode) = &change.passcode {
-            sqlx::query("UPDATE conferences SET passcode = $1 WHERE id = $2")
-                .bind(passcode.as_ref().map(Passcode::expose))
-                .bind(conference.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM conference_participants WHERE conference_id = $1")
-            .bind(conference.0)
-            .execute(&mut *tx)
-            .await?;
-        for (position, uri) in change.participants.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO conference_participants (conference_id, position, uri) VALUES ($1, $2, $3)",
-            )
-            .bind(conference.0)
-            .bind(position as i64)
-            .bind(uri.as_str())
-            .execute(&mut *tx)
-            .await
-            ?;
-        }
-        let moved_to = match (relocation, new_system) {
-            (Some(relocation), Some(system)) => {
-                sqlx::query("UPDATE conferences SET auto_system = $1 WHERE id = $2")
-                    .bind(relocation.automatic)
-                    .bind(conference.0)
-                    .execute(&mut *tx)
-                    .await?;
-                let name: String = sqlx::query_scalar(concat!(
-                    "SELECT ",
-                    system_name!(),
-                    " FROM systems s WHERE s.id = $1"
-                ))
-                .bind(system.0)
-                .fetch_one(&mut *tx)
-                .await?;
-                Some((system, name))
-            }
-            _ => None,
-        };
-        for (id, state, _, span) in &remaining {
-            if let Some((system, _)) = &moved_to
-                && relocating.contains(id)
-            {
-                sqlx::query("UPDATE meetings SET system_id = $1 WHERE id = $2")
-                    .bind(system.0)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            // A running meeting takes its new title (and passcode) at its next dress.
-            sqlx::query(
-                "UPDATE meetings SET title = $1, start_ms = $2, end_ms = $3, \
-                 dress_version = dress_version + (CASE WHEN state IN ('starting', 'ongoing') THEN 1 ELSE 0 END) \
-                 WHERE id = $4",
-            )
-            .bind(change.title.as_str())
-            .bind(ms(span.start()))
-            .bind(ms(span.end()))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            ?;
-            let outcome = if state.is_live() {
-                "title and shared settings".to_string()
-            } else {
-                let on = match &moved_to {
-                    Some((_, name)) => format!(" on {name}"),
-                    None => String::new(),
-                };
-                format!(
-                    "{} – {}{on}",
-                    crate::zone::format_utc(span.start()),
-                    crate::zone::format_utc(span.end())
-                )
-            };
-            insert_event(&mut tx, *id, Some(by), "Series edited", &outcome).await?;
-        }
-        tx.commit().await?;
-        Ok(Changed::Done)
-    }
-
-    async fn cancel_series(&self, conference: ConferenceId, by: &str) -> Result<usize, StoreError> {
-        let mut tx = self.immediate().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "UPDATE meetings SET state = 'cancelled' WHERE conference_id = $1 AND state = 'pending' \
-             RETURNING id",
-        )
-        .bind(conference.0)
-        .fetch_all(&mut *tx)
-        .await
-        ?;
-        for id in &ids {
-            insert_event(
-                &mut tx,
-                MeetingId(*id),
-                Some(by),
-                "Series cancelled",
-                "done",
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(ids.len())
-    }
-
-    async fn cancel_meeting(&self, id: MeetingId, by: &str) -> Result<Changed, StoreError> {
-        let mut tx = self.immediate().await?;
-        let state: Option<String> =
-            sqlx::query_scalar("SELECT state FROM meetings WHERE id = $1 FOR UPDATE")
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(state) = state else {
-            return Ok(Changed::NotFound);
-        };
-        let state = MeetingState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("meeting state", &state))?;
-        if state != MeetingState::Pending {
-            return Ok(Changed::NotAllowed(state));
-        }
-        sqlx::query("UPDATE meetings SET state = 'cancelled' WHERE id = $1")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        insert_event(&mut tx, id, Some(by), "Cancelled", "done").await?;
-        tx.commit().await?;
-        Ok(Changed::Done)
+        Ok(Box::new(PgWrite { tx }))
     }
 
     async fn conference(&self, id: ConferenceId) -> Result<Option<ConferenceRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT c.*, (SELECT string_agg(p.uri, ' ' ORDER BY p.position) \
-             FROM conference_participants p WHERE p.conference_id = c.id) \
-             AS participants FROM conferences c WHERE c.id = $1",
+             FROM conference_participants p WHERE p.conference_id = c.id) AS participants FROM conferences c WHERE c.id = $1",
         )
         .bind(id.0)
         .fetch_optional(self.pool())
-        .await?;
+        .await
+        ?;
         let Some(row) = row else { return Ok(None) };
         let kind: String = row.try_get("conference_type")?;
         Ok(Some(ConferenceRecord {
@@ -737,7 +263,7 @@ impl BookingStore for PgStore {
             owner: UserId(row.try_get("owner_id")?),
             owner_name: row.try_get("owner_name")?,
             conference_type: ConferenceType::parse(&kind)
-                .ok_or_else(|| StoreError::corrupt("conference type", &kind))?,
+                .ok_or_else(|| corrupt("conference type", &kind))?,
             auto_system: row.try_get("auto_system")?,
             zone: row.try_get("time_zone")?,
             passcode: row
@@ -792,9 +318,9 @@ impl BookingStore for PgStore {
                 id: MeetingId(row.try_get("id")?),
                 title: row.try_get("title")?,
                 span: Span::new(start, end)
-                    .ok_or_else(|| StoreError::corrupt("meeting span", "end ≤ start"))?,
+                    .ok_or_else(|| corrupt("meeting span", "end ≤ start"))?,
                 state: MeetingState::parse(&state)
-                    .ok_or_else(|| StoreError::corrupt("meeting state", &state))?,
+                    .ok_or_else(|| corrupt("meeting state", &state))?,
             })
         })
         .collect()
@@ -877,57 +403,14 @@ impl BookingStore for PgStore {
 
     async fn busy_placeholders(&self, system: SystemId) -> Result<Vec<u64>, StoreError> {
         let rows: Vec<i64> = sqlx::query_scalar(
-            "SELECT placeholder_idx FROM meetings WHERE system_id = $1 AND placeholder_idx IS NOT NULL \
-             AND state IN ('starting', 'ongoing', 'ending')",
+            "SELECT placeholder_idx FROM meetings WHERE system_id = $1 \
+             AND placeholder_idx IS NOT NULL AND state = ANY($2)",
         )
         .bind(system.0)
+        .bind(states(&MeetingState::LIVE))
         .fetch_all(self.pool())
-        .await
-        ?;
+        .await?;
         Ok(rows.into_iter().map(|i| i as u64).collect())
-    }
-
-    async fn record_steps(
-        &self,
-        fence: Option<&crate::lease::Fence>,
-        steps: &[(MeetingId, MeetingState, Step)],
-    ) -> Result<Vec<Result<bool, StoreError>>, StoreError> {
-        // No bookings lock: each step's UPDATE re-checks its meeting's state on the row it locks.
-        let mut tx = self.pool().begin().await?;
-        if let Some(fence) = fence {
-            super::lease::check_fence(&mut tx, fence).await?;
-        }
-        let mut outcomes = Vec::with_capacity(steps.len());
-        let mut events = Vec::new();
-        for (id, expected, step) in steps {
-            // A refused statement aborts a PostgreSQL transaction: a step that may be refused
-            // (claiming a placeholder) runs in its own savepoint, so the others stand.
-            let applied = if matches!(step.placeholder, Some(Some(_))) {
-                let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-                let applied = apply_step(&mut savepoint, *id, *expected, step).await;
-                match &applied {
-                    Ok(_) => savepoint.commit().await?,
-                    Err(_) => savepoint.rollback().await?,
-                }
-                applied
-            } else {
-                apply_step(&mut tx, *id, *expected, step).await
-            };
-            let outcome = match applied {
-                // Only the refused step is undone: the others stand.
-                Err(conflict @ StoreError::Conflict { .. }) => Err(conflict),
-                // Any other failure refuses the whole batch (the transaction is rolled back).
-                Err(e) => return Err(e),
-                Ok(recorded) => Ok(recorded),
-            };
-            if let (Ok(true), Some(event)) = (&outcome, &step.event) {
-                events.push((*id, event));
-            }
-            outcomes.push(outcome);
-        }
-        insert_events(&mut tx, &events).await?;
-        tx.commit().await?;
-        Ok(outcomes)
     }
 }
 
@@ -962,64 +445,319 @@ async fn filtered(
         .map_err(StoreError::from)
 }
 
-/// One engine step inside the caller's transaction, but for its history line: false (nothing
-/// written) if the meeting is no longer `expected`; a `Conflict` is refused by the UPDATE, the
-/// step's first write.
-async fn apply_step(
-    tx: &mut sqlx::PgConnection,
-    id: MeetingId,
-    expected: MeetingState,
-    step: &Step,
-) -> Result<bool, StoreError> {
-    let mut sets: Vec<String> = Vec::new();
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
-    if step.state.is_some() {
-        sets.push(format!("state = {}", next()));
+/// The system's name as the pages show it.
+async fn read_system_name(
+    conn: &mut sqlx::PgConnection,
+    system: SystemId,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT name, address FROM systems WHERE id = $1")
+        .bind(system.0)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(display_name(
+            &r.try_get::<String, _>("name")?,
+            &r.try_get::<String, _>("address")?,
+        ))
+    })
+    .transpose()
+}
+
+async fn insert_participants(
+    tx: &mut Transaction<'static, Postgres>,
+    conference: i64,
+    participants: &[SipUri],
+) -> Result<(), StoreError> {
+    for (position, uri) in participants.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO conference_participants (conference_id, position, uri) VALUES ($1, $2, $3)",
+        )
+        .bind(conference)
+        .bind(position as i64)
+        .bind(uri.as_str())
+        .execute(&mut **tx)
+        .await?;
     }
-    if step.placeholder.is_some() {
-        sets.push(format!(
-            "placeholder_idx = {}, co_space_id = {}",
-            next(),
-            next()
-        ));
+    Ok(())
+}
+
+/// A write transaction holding SQLite's write lock (`BEGIN IMMEDIATE`).
+struct PgWrite {
+    tx: Transaction<'static, Postgres>,
+}
+
+#[async_trait::async_trait]
+impl BookingWrite for PgWrite {
+    async fn occupancy(&mut self, window: Span) -> Result<Occupancy, StoreError> {
+        let capacity =
+            sqlx::query("SELECT system_id, COUNT(*) AS n FROM placeholders GROUP BY system_id")
+                .fetch_all(&mut *self.tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        SystemId(r.try_get("system_id")?),
+                        r.try_get::<i64, _>("n")? as usize,
+                    ))
+                })
+                .collect::<Result<HashMap<_, _>, StoreError>>()?;
+        let rows = sqlx::query(
+            "SELECT m.id, m.system_id, m.start_ms, m.end_ms, \
+             (SELECT string_agg(p.uri, ' ' ORDER BY p.position) FROM conference_participants p \
+              WHERE p.conference_id = m.conference_id) AS participants \
+             FROM meetings m WHERE m.state = ANY($1) AND m.start_ms < $2 AND m.end_ms > $3",
+        )
+        .bind(states(&MeetingState::HOLDING_CAPACITY))
+        .bind(ms(window.end()))
+        .bind(ms(window.start()))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let booked = rows
+            .iter()
+            .map(|r| {
+                Ok(Booked {
+                    meeting: MeetingId(r.try_get("id")?),
+                    system: SystemId(r.try_get("system_id")?),
+                    span: span_of(r)?,
+                    participants: participants_of(r.try_get("participants")?),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Occupancy { capacity, booked })
     }
-    if step.call.is_some() {
-        sets.push(format!("call_id = {}, call_endpoint = {}", next(), next()));
+
+    async fn occurrence(&mut self, id: MeetingId) -> Result<Option<Occurrence>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {OCCURRENCE_COLUMNS} FROM meetings WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .as_ref()
+        .map(occurrence_of)
+        .transpose()
     }
-    if step.applied_dress.is_some() {
-        sets.push(format!("applied_dress = {}", next()));
+
+    async fn series(&mut self, conference: ConferenceId) -> Result<Option<Series>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.conference_type, (SELECT string_agg(p.uri, ' ' ORDER BY p.position) \
+             FROM conference_participants p WHERE p.conference_id = c.id) AS participants FROM conferences c WHERE c.id = $1",
+        )
+        .bind(conference.0)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let kind: String = row.try_get("conference_type")?;
+        let occurrences = sqlx::query(&format!(
+            "SELECT {OCCURRENCE_COLUMNS} FROM meetings WHERE conference_id = $1 ORDER BY occurrence"
+        ))
+        .bind(conference.0)
+        .fetch_all(&mut *self.tx)
+        .await?
+        .iter()
+        .map(occurrence_of)
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(Series {
+            id: conference,
+            conference_type: ConferenceType::parse(&kind)
+                .ok_or_else(|| corrupt("conference type", &kind))?,
+            participants: participants_of(row.try_get("participants")?),
+            occurrences,
+        }))
     }
-    if step.retry_at.is_some() {
-        sets.push(format!("retry_at_ms = {}", next()));
+
+    async fn system_name(&mut self, system: SystemId) -> Result<Option<String>, StoreError> {
+        read_system_name(&mut self.tx, system).await
     }
-    if step.attempts.is_some() {
-        sets.push(format!("attempts = {}", next()));
+
+    async fn insert_conference(
+        &mut self,
+        new: &NewConference,
+        system: SystemId,
+    ) -> Result<(ConferenceId, Vec<MeetingId>), StoreError> {
+        let conference = sqlx::query(
+            "INSERT INTO conferences (owner_id, owner_name, conference_type, auto_system, \
+             time_zone, passcode, notes, recurrence, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
+        )
+        .bind(new.owner.0)
+        .bind(&new.owner_name)
+        .bind(new.conference_type.as_str())
+        .bind(new.auto_system)
+        .bind(&new.zone)
+        .bind(new.passcode.as_ref().map(Passcode::expose))
+        .bind(&new.notes)
+        .bind(&new.recurrence)
+        .bind(ms(OffsetDateTime::now_utc()))
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get::<i64, _>("id")?;
+        insert_participants(&mut self.tx, conference, &new.participants).await?;
+        let mut meetings = Vec::with_capacity(new.occurrences.len());
+        for (occurrence, span) in new.occurrences.iter().enumerate() {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO meetings (conference_id, occurrence, title, start_ms, end_ms, \
+                 system_id, state) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(conference)
+            .bind(occurrence as i64 + 1)
+            .bind(new.title.as_str())
+            .bind(ms(span.start()))
+            .bind(ms(span.end()))
+            .bind(system.0)
+            .bind(MeetingState::Pending.as_str())
+            .fetch_one(&mut *self.tx)
+            .await?;
+            meetings.push(MeetingId(id));
+        }
+        Ok((ConferenceId(conference), meetings))
     }
-    if step.call_created.is_some() {
-        sets.push(format!("call_created_ms = {}", next()));
+
+    async fn update_conference(
+        &mut self,
+        id: ConferenceId,
+        update: &ConferenceUpdate,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE conferences SET notes = $1, conference_type = $2, \
+             passcode = CASE WHEN $3 THEN $4 ELSE passcode END, \
+             auto_system = COALESCE($5, auto_system) WHERE id = $6",
+        )
+        .bind(&update.notes)
+        .bind(update.conference_type.as_str())
+        .bind(update.passcode.is_some())
+        .bind(
+            update
+                .passcode
+                .as_ref()
+                .and_then(|p| p.as_ref().map(Passcode::expose)),
+        )
+        .bind(update.auto_system)
+        .bind(id.0)
+        .execute(&mut *self.tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM conference_participants WHERE conference_id = $1")
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await?;
+        insert_participants(&mut self.tx, id.0, &update.participants).await?;
+        Ok(true)
     }
-    if step.failure.is_some() {
-        sets.push(format!("failure = {}", next()));
+
+    async fn update_meeting(
+        &mut self,
+        id: MeetingId,
+        update: &MeetingUpdate,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE meetings SET title = COALESCE($1, title), start_ms = COALESCE($2, start_ms), \
+             end_ms = COALESCE($3, end_ms), system_id = COALESCE($4, system_id), \
+             state = COALESCE($5, state), dress_version = dress_version + $6 WHERE id = $7",
+        )
+        .bind(update.title.as_deref())
+        .bind(update.span.map(|s| ms(s.start())))
+        .bind(update.span.map(|s| ms(s.end())))
+        .bind(update.system.map(|s| s.0))
+        .bind(update.state.map(MeetingState::as_str))
+        .bind(i64::from(update.redress))
+        .bind(id.0)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
-    if !sets.is_empty() {
-        let (id_mark, state_mark) = (next(), next());
-        let booked = if step.booked_as.is_some() {
-            format!(
-                " AND system_id = {} AND start_ms = {} AND end_ms = {}",
-                next(),
+
+    async fn add_events(&mut self, events: &[(MeetingId, &NewEvent)]) -> Result<(), StoreError> {
+        insert_events(&mut self.tx, events).await
+    }
+
+    async fn step_subject(&mut self, id: MeetingId) -> Result<Option<StepSubject>, StoreError> {
+        let row = sqlx::query(
+            "SELECT m.state, m.system_id, m.start_ms, m.end_ms, m.placeholder_idx, \
+             (SELECT t.id FROM tickets t WHERE t.id = m.ticket_id AND t.state <> $1) AS open_ticket \
+             FROM meetings m WHERE m.id = $2",
+        )
+        .bind(TicketState::Closed.as_str())
+        .bind(id.0)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|r| {
+            Ok(StepSubject {
+                state: state_of(&r)?,
+                system: SystemId(r.try_get("system_id")?),
+                span: span_of(&r)?,
+                placeholder: r
+                    .try_get::<Option<i64>, _>("placeholder_idx")?
+                    .map(|i| i as u64),
+                open_ticket: r.try_get("open_ticket")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn placeholder_holder(
+        &mut self,
+        system: SystemId,
+        index: u64,
+        except: MeetingId,
+    ) -> Result<Option<MeetingId>, StoreError> {
+        let holder: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM meetings WHERE system_id = $1 AND placeholder_idx = $2 AND id <> $3 \
+             AND state = ANY($4) LIMIT 1",
+        )
+        .bind(system.0)
+        .bind(index as i64)
+        .bind(except.0)
+        .bind(states(&MeetingState::LIVE))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(holder.map(MeetingId))
+    }
+
+    async fn write_step(&mut self, id: MeetingId, step: &Step) -> Result<bool, StoreError> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if step.state.is_some() {
+            sets.push(format!("state = {}", next()));
+        }
+        if step.placeholder.is_some() {
+            sets.push(format!(
+                "placeholder_idx = {}, co_space_id = {}",
                 next(),
                 next()
-            )
-        } else {
-            String::new()
-        };
+            ));
+        }
+        if step.call.is_some() {
+            sets.push(format!("call_id = {}, call_endpoint = {}", next(), next()));
+        }
+        if step.applied_dress.is_some() {
+            sets.push(format!("applied_dress = {}", next()));
+        }
+        if step.retry_at.is_some() {
+            sets.push(format!("retry_at_ms = {}", next()));
+        }
+        if step.attempts.is_some() {
+            sets.push(format!("attempts = {}", next()));
+        }
+        if step.call_created.is_some() {
+            sets.push(format!("call_created_ms = {}", next()));
+        }
+        if step.failure.is_some() {
+            sets.push(format!("failure = {}", next()));
+        }
+        if sets.is_empty() {
+            return Ok(true);
+        }
         let sql = format!(
-            "UPDATE meetings SET {} WHERE id = {id_mark} AND state = {state_mark}{booked}",
-            sets.join(", ")
+            "UPDATE meetings SET {} WHERE id = {}",
+            sets.join(", "),
+            next()
         );
         let mut query = sqlx::query(&sql);
         if let Some(state) = step.state {
@@ -1050,63 +788,48 @@ async fn apply_step(
         if let Some(failure) = &step.failure {
             query = query.bind(failure.clone());
         }
-        query = query.bind(id.0).bind(expected.as_str());
-        if let Some((system, span)) = &step.booked_as {
-            query = query
+        let done = query.bind(id.0).execute(&mut *self.tx).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn hidden_ticket_kinds(
+        &mut self,
+        system: SystemId,
+    ) -> Result<Vec<TicketKind>, StoreError> {
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM ticket_filters WHERE system_id = $1")
                 .bind(system.0)
-                .bind(ms(span.start()))
-                .bind(ms(span.end()));
-        }
-        let done = match query.execute(&mut *tx).await {
-            Ok(done) => done,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(StoreError::Conflict {
-                    what: "a live meeting in that placeholder".into(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
+                .fetch_all(&mut *self.tx)
+                .await?;
+        // A kind this version does not know hides nothing it raises.
+        Ok(kinds.iter().filter_map(|k| TicketKind::parse(k)).collect())
     }
-    if let Some(message) = &step.ticket {
-        // One ticket per meeting: a second problem while the first ticket is still open is in
-        // the meeting's history; once that ticket is closed, a new problem raises a new one.
-        let open: Option<i64> = sqlx::query_scalar(
-            "SELECT t.id FROM meetings m JOIN tickets t ON t.id = m.ticket_id \
-             WHERE m.id = $1 AND t.state != 'closed'",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if open.is_some() {
-            return Ok(true);
-        }
-        let kind = TicketKind::MeetingFailed;
-        // A kind the system hides is not raised.
-        let ticket: Option<i64> = sqlx::query_scalar(
+
+    async fn insert_ticket(&mut self, ticket: &NewTicket) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
             "INSERT INTO tickets (system_id, kind, severity, message, state, raised_ms) \
-             SELECT m.system_id, $1, $2, $3, 'open', $4 FROM meetings m WHERE m.id = $5 \
-             AND NOT EXISTS (SELECT 1 FROM ticket_filters f \
-                             WHERE f.system_id = m.system_id AND f.kind = $1) \
-             RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(kind.as_str())
-        .bind(kind.severity().as_str())
-        .bind(message)
-        .bind(ms(OffsetDateTime::now_utc()))
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(ticket) = ticket else {
-            return Ok(true);
-        };
-        sqlx::query("UPDATE meetings SET ticket_id = $1 WHERE id = $2")
-            .bind(ticket)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
+        .bind(ticket.system.0)
+        .bind(ticket.kind.as_str())
+        .bind(ticket.kind.severity().as_str())
+        .bind(&ticket.message)
+        .bind(TicketState::Open.as_str())
+        .bind(ms(ticket.raised_at))
+        .fetch_one(&mut *self.tx)
+        .await?)
     }
-    Ok(true)
+
+    async fn link_ticket(&mut self, meeting: MeetingId, ticket: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE meetings SET ticket_id = $1 WHERE id = $2")
+            .bind(ticket)
+            .bind(meeting.0)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
 }

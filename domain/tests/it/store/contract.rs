@@ -3,11 +3,13 @@
 
 use domain::FieldErrors;
 use domain::audit::AuditFilter;
+use domain::booking::changes::{BookingChanges, Changed};
 use domain::booking::rules::Span;
 use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
 use domain::folders::{FolderError, FolderService};
 use domain::password::PasswordHashString;
-use domain::store::bookings::{Changed, MeetingFilter, NewConference, Step};
+use domain::scheduler::steps::EngineSteps;
+use domain::store::bookings::{MeetingFilter, NewConference, Step};
 use domain::store::{
     AlternateRecord, ConnectionChange, Guarded, NewSystem, NewTraceRow, PollRecord, SettingsRecord,
     Store, StoreError, TicketFilter,
