@@ -4,6 +4,12 @@
 //! Writes that must decide on what they read (the last-admin guard, folder moves, bookings) take
 //! a transaction-scoped advisory lock first ([`Lock`]), PostgreSQL's counterpart of SQLite's
 //! `BEGIN IMMEDIATE`: racing writers of the same kind run one after the other.
+//!
+//! Why a lock and not SERIALIZABLE with retries (measured with `--bench bookings`, 2 shared
+//! cores, 400 bookings): under the lock no write fails, ~600–800 bookings/s with 1 or 8
+//! clients; SERIALIZABLE without the lock refused 265 of 400 bookings with 8 clients
+//! (serialization failures), each to be retried from the first read, and the rules in `domain`
+//! run inside the transaction, so a retry loop would have to wrap them outside the store.
 
 mod access;
 mod audit;
