@@ -96,8 +96,8 @@ fn bind_ticket_filter<'q>(mut query: SqliteQuery<'q>, filter: &TicketFilter) -> 
     query
 }
 
-const RAISE: &str = "INSERT OR IGNORE INTO tickets (system_id, kind, severity, message, state, raised_at) \
-     VALUES (?, ?, ?, ?, 'open', ?)";
+const RAISE: &str = "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
+     VALUES (?, ?, ?, ?, ?, ?)";
 
 #[async_trait::async_trait]
 impl SystemStore for SqliteStore {
@@ -142,12 +142,19 @@ impl SystemStore for SqliteStore {
             ?;
         }
         let raised_at = now();
+        // A new system has no filters yet; its first tickets are raised by the same rule.
+        let mut raised: Vec<TicketKind> = Vec::new();
         for (kind, message) in &system.tickets {
+            if !crate::ticket::raises_automatic(*kind, &[], raised.contains(kind)) {
+                continue;
+            }
+            raised.push(*kind);
             sqlx::query(RAISE)
                 .bind(id.0)
                 .bind(kind.as_str())
                 .bind(kind.severity().as_str())
                 .bind(message)
+                .bind(TicketState::Open.as_str())
                 .bind(&raised_at)
                 .execute(&mut *tx)
                 .await?;
@@ -345,14 +352,36 @@ impl TicketStore for SqliteStore {
         kind: TicketKind,
         message: &str,
     ) -> Result<(), StoreError> {
+        // Read, decide (the rule is Rust's), write, under the write lock: two monitors raising
+        // the same condition at once raise it once.
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let hidden: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM ticket_filters WHERE system_id = ?")
+                .bind(system.0)
+                .fetch_all(&mut *tx)
+                .await?;
+        let hidden: Vec<TicketKind> = hidden.iter().filter_map(|k| TicketKind::parse(k)).collect();
+        let live: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM tickets WHERE system_id = ? AND kind = ? AND state <> ?)",
+        )
+        .bind(system.0)
+        .bind(kind.as_str())
+        .bind(TicketState::Closed.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        if !crate::ticket::raises_automatic(kind, &hidden, live) {
+            return Ok(());
+        }
         sqlx::query(RAISE)
             .bind(system.0)
             .bind(kind.as_str())
             .bind(kind.severity().as_str())
             .bind(message)
+            .bind(TicketState::Open.as_str())
             .bind(now())
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
