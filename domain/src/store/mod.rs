@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bookings;
 mod error;
 pub mod folders;
+pub mod millis;
 mod monitoring;
 mod sqlite;
 pub mod systems;

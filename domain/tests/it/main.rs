@@ -7,3 +7,4 @@ mod monitoring;
 mod scheduler;
 mod steps;
 mod systems;
+mod upgrade;

@@ -22,15 +22,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
-/// A moment as stored: milliseconds since the epoch.
-pub(super) fn ms(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub(super) fn from_ms(v: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
+pub(super) use crate::store::millis::{from_ms, ms};
 
 fn corrupt(what: &'static str, value: &str) -> StoreError {
     StoreError::corrupt(what, value)
@@ -844,7 +836,7 @@ impl BookingWrite for SqliteWrite {
 
     async fn insert_ticket(&mut self, ticket: &NewTicket) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
+            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_ms) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(ticket.system.0)
@@ -852,7 +844,7 @@ impl BookingWrite for SqliteWrite {
         .bind(ticket.kind.severity().as_str())
         .bind(&ticket.message)
         .bind(TicketState::Open.as_str())
-        .bind(crate::zone::format_utc(ticket.raised_at))
+        .bind(ms(ticket.raised_at))
         .fetch_one(&mut *self.tx)
         .await?)
     }
