@@ -284,3 +284,25 @@ async fn one_meeting_failed_ticket_per_meeting_and_none_where_hidden() {
     assert_eq!(second.ticket, None);
     assert_eq!(meeting_failed_tickets(&f).await, 2);
 }
+
+#[tokio::test]
+async fn a_meeting_names_its_system_as_every_page_does() {
+    let f = fixture().await;
+    for name in ["   ", "", "Main CMS"] {
+        f.store
+            .set_system_identity(f.system, name, "")
+            .await
+            .unwrap();
+        let id = book(&f, 1).await[0];
+        let meeting = f.store.meeting(id).await.unwrap().unwrap();
+        let system = f.store.list_systems().await.unwrap().remove(0);
+        assert_eq!(meeting.system_name, system.display_name(), "name {name:?}");
+    }
+    f.store
+        .set_system_identity(f.system, " ", "")
+        .await
+        .unwrap();
+    let id = book(&f, 1).await[0];
+    let meeting = f.store.meeting(id).await.unwrap().unwrap();
+    assert_eq!(meeting.system_name, "No Name (cms.example.com)");
+}
