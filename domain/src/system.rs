@@ -97,20 +97,31 @@ pub struct SystemSummary {
 impl SystemSummary {
     /// The name, or TMS's "No Name (address)" while it has none.
     pub fn display_name(&self) -> String {
-        if self.name.trim().is_empty() {
-            format!("No Name ({})", self.host())
-        } else {
-            self.name.clone()
-        }
+        display_name(&self.name, &self.address)
     }
 
     /// The address without the scheme, as shown in TMS (`14.80.82.30`).
     pub fn host(&self) -> &str {
-        self.address
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or(&self.address)
+        host(&self.address)
     }
+}
+
+/// A system's name as every page shows it: its name, or TMS's "No Name (host)" while it has
+/// none. The one place this is computed (the store reads name and address).
+pub fn display_name(name: &str, address: &str) -> String {
+    if name.trim().is_empty() {
+        format!("No Name ({})", host(address))
+    } else {
+        name.to_string()
+    }
+}
+
+/// An address without its scheme, as shown in TMS (`14.80.82.30`).
+pub fn host(address: &str) -> &str {
+    address
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(address)
 }
 
 /// A call bridge of a system's cluster.
@@ -288,6 +299,18 @@ pub const SYSTEM_TYPE: &str = "Cisco Meeting Server";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_system_without_a_name_is_named_by_its_host() {
+        for (name, address, shown) in [
+            ("Main", "https://10.0.0.5:445", "Main"),
+            ("", "https://10.0.0.5:445", "No Name (10.0.0.5:445)"),
+            ("   ", "http://cms.example.com", "No Name (cms.example.com)"),
+            ("", "cms.example.com", "No Name (cms.example.com)"),
+        ] {
+            assert_eq!(display_name(name, address), shown, "{name:?} {address:?}");
+        }
+    }
 
     fn r(base: u64, quantity: u64) -> IdRange {
         IdRange { base, quantity }

@@ -27,6 +27,14 @@ impl Span {
         self.end
     }
 
+    /// The smallest span covering every span given, if any.
+    pub fn covering(spans: impl IntoIterator<Item = Span>) -> Option<Span> {
+        spans.into_iter().reduce(|a, b| Span {
+            start: a.start.min(b.start),
+            end: a.end.max(b.end),
+        })
+    }
+
     /// Back-to-back meetings (one ends when the next starts) do not overlap.
     pub fn overlaps(&self, other: &Span) -> bool {
         self.start < other.end && other.start < self.end
@@ -77,6 +85,19 @@ pub struct Occupancy {
 }
 
 impl Occupancy {
+    /// The same without the meetings `leave_out` (those a change books anew).
+    pub fn without(&self, leave_out: &[MeetingId]) -> Occupancy {
+        Occupancy {
+            capacity: self.capacity.clone(),
+            booked: self
+                .booked
+                .iter()
+                .filter(|b| !leave_out.contains(&b.meeting))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Whether `spans` all fit on `system` beside what is booked there: at no instant more
     /// meetings than placeholders. The first span that does not fit, if any.
     pub fn first_over_capacity(&self, system: SystemId, spans: &[Span]) -> Option<usize> {
@@ -127,19 +148,20 @@ impl Occupancy {
     }
 }
 
+/// A span from `start_minute` to `end_minute` after 2026-11-24 09:00 UTC (the rules' tests).
+#[cfg(test)]
+pub(crate) fn span(start_minute: i64, end_minute: i64) -> Span {
+    let base = time::macros::datetime!(2026-11-24 09:00 UTC);
+    Span::new(
+        base + time::Duration::minutes(start_minute),
+        base + time::Duration::minutes(end_minute),
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
-
-    fn span(start_minute: i64, end_minute: i64) -> Span {
-        let base = datetime!(2026-11-24 09:00 UTC);
-        Span::new(
-            base + time::Duration::minutes(start_minute),
-            base + time::Duration::minutes(end_minute),
-        )
-        .unwrap()
-    }
 
     fn booked(id: i64, system: i64, s: Span, who: &[&str]) -> Booked {
         Booked {

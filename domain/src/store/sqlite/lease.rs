@@ -1,24 +1,16 @@
 //! The engine's lease on SQLite: one row, changed by single conditional statements.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::lease::{Fence, Lease, LeaseStore};
 use crate::store::StoreError;
 use sqlx::{Row, Sqlite, Transaction};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-fn ms(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
+use crate::store::millis::{from_ms, ms};
 
 fn until(now: OffsetDateTime, ttl: Duration) -> i64 {
     ms(now).saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn from_ms(at: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Whether `fence` still holds, read inside the caller's transaction (a write transaction: the
@@ -35,8 +27,7 @@ pub(super) async fn check_fence(
     .bind(fence.epoch)
     .bind(ms(OffsetDateTime::now_utc()))
     .fetch_one(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    .await?;
     if held == 1 {
         Ok(())
     } else {
@@ -60,13 +51,12 @@ impl LeaseStore for SqliteStore {
         .bind(until(now, ttl))
         .bind(ms(now))
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         row.map(|row| {
             Ok(Lease {
                 holder: holder.to_string(),
-                epoch: row.try_get("epoch").map_err(db_err)?,
-                expires: from_ms(row.try_get("expires_ms").map_err(db_err)?),
+                epoch: row.try_get("epoch")?,
+                expires: from_ms(row.try_get("expires_ms")?),
             })
         })
         .transpose()
@@ -88,8 +78,7 @@ impl LeaseStore for SqliteStore {
         .bind(lease.epoch)
         .bind(ms(now))
         .execute(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .rows_affected();
         Ok((renewed == 1).then(|| Lease {
             expires: from_ms(expires),
@@ -105,8 +94,7 @@ impl LeaseStore for SqliteStore {
         .bind(&lease.holder)
         .bind(lease.epoch)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(())
     }
 
@@ -116,12 +104,12 @@ impl LeaseStore for SqliteStore {
         )
         .fetch_optional(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         row.map(|row| {
             Ok(Lease {
-                holder: row.try_get("holder").map_err(db_err)?,
-                epoch: row.try_get("epoch").map_err(db_err)?,
-                expires: from_ms(row.try_get("expires_ms").map_err(db_err)?),
+                holder: row.try_get("holder")?,
+                epoch: row.try_get("epoch")?,
+                expires: from_ms(row.try_get("expires_ms")?),
             })
         })
         .transpose()

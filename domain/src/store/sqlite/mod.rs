@@ -8,7 +8,7 @@ mod lease;
 mod monitoring;
 mod systems;
 
-use super::{Guarded, Store, StoreError, UserRecord, UserStore};
+use super::{Context, Guarded, Store, StoreError, UserRecord, UserStore};
 use crate::password::PasswordHashString;
 use crate::{Role, UserId, UserSummary, Username};
 use sqlx::Row;
@@ -27,7 +27,7 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and runs the migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Database(format!("invalid database URL `{url}`: {e}")))?
+            .context("invalid SQLite database URL")?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
@@ -40,12 +40,9 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|e| StoreError::Database(format!("cannot open `{url}`: {e}")))?;
+            .context("cannot open the SQLite database")?;
         owner_only(&file)?;
-        sqlx::migrate!("../migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrations failed: {e}")))?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -64,8 +61,9 @@ fn owner_only(file: &std::path::Path) -> Result<(), StoreError> {
     if name.is_empty() || name == ":memory:" {
         return Ok(());
     }
-    let failed = |path: &std::path::Path, e: std::io::Error| {
-        StoreError::Database(format!("cannot protect `{}`: {e}", path.display()))
+    let failed = |path: &std::path::Path, source: std::io::Error| StoreError::Protect {
+        path: path.to_path_buf(),
+        source,
     };
     std::fs::OpenOptions::new()
         .create(true)
@@ -91,23 +89,19 @@ fn owner_only(_file: &std::path::Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(super) fn db_err(e: sqlx::Error) -> StoreError {
-    StoreError::Database(e.to_string())
-}
-
 fn user_from_row(row: &SqliteRow) -> Result<UserRecord, StoreError> {
-    let role: String = row.try_get("role").map_err(db_err)?;
+    let role: String = row.try_get("role")?;
     Ok(UserRecord {
         summary: UserSummary {
-            id: UserId(row.try_get("id").map_err(db_err)?),
-            username: row.try_get("username").map_err(db_err)?,
-            role: role
-                .parse()
-                .map_err(|e: crate::role::UnknownRole| StoreError::Database(e.to_string()))?,
-            disabled: row.try_get("disabled").map_err(db_err)?,
+            id: UserId(row.try_get("id")?),
+            username: row.try_get("username")?,
+            role: role.parse().map_err(|_: crate::role::UnknownRole| {
+                StoreError::corrupt("role", role.as_str())
+            })?,
+            disabled: row.try_get("disabled")?,
         },
-        password_hash: PasswordHashString(row.try_get("password_hash").map_err(db_err)?),
-        session_epoch: row.try_get("session_epoch").map_err(db_err)?,
+        password_hash: PasswordHashString(row.try_get("password_hash")?),
+        session_epoch: row.try_get("session_epoch")?,
     })
 }
 
@@ -138,7 +132,7 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await
             .map(|_| ())
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 }
 
@@ -150,19 +144,21 @@ impl UserStore for SqliteStore {
         role: Role,
         hash: &PasswordHashString,
     ) -> Result<UserId, StoreError> {
-        let result =
-            sqlx::query("INSERT INTO users (username, role, password_hash) VALUES (?, ?, ?)")
-                .bind(username.as_str())
-                .bind(role.as_str())
-                .bind(&hash.0)
-                .execute(&self.pool)
-                .await;
+        let result = sqlx::query(
+            "INSERT INTO users (username, role, password_hash, created_ms) VALUES (?, ?, ?, ?)",
+        )
+        .bind(username.as_str())
+        .bind(role.as_str())
+        .bind(&hash.0)
+        .bind(crate::store::millis::now_ms())
+        .execute(&self.pool)
+        .await;
         match result {
             Ok(done) => Ok(UserId(done.last_insert_rowid())),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
                 what: format!("user name `{username}`"),
             }),
-            Err(e) => Err(db_err(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -172,8 +168,7 @@ impl UserStore for SqliteStore {
         ))
         .bind(username.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(user_from_row)
         .transpose()
@@ -183,8 +178,7 @@ impl UserStore for SqliteStore {
         sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
             .bind(id.0)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?
+            .await?
             .as_ref()
             .map(user_from_row)
             .transpose()
@@ -195,8 +189,7 @@ impl UserStore for SqliteStore {
             "SELECT {USER_COLUMNS} FROM users ORDER BY username"
         ))
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(|row| user_from_row(row).map(|u| u.summary))
         .collect()
@@ -214,8 +207,7 @@ impl UserStore for SqliteStore {
         .bind(role.as_str())
         .bind(id.0)
         .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        .await?;
         self.guarded(id, done.rows_affected()).await
     }
 
@@ -228,7 +220,7 @@ impl UserStore for SqliteStore {
         .bind(id.0)
         .execute(&self.pool)
         .await
-        .map_err(db_err)?;
+        ?;
         self.guarded(id, done.rows_affected()).await
     }
 
@@ -243,8 +235,7 @@ impl UserStore for SqliteStore {
         .bind(&hash.0)
         .bind(id.0)
         .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -1,7 +1,6 @@
 //! Settings, status snapshots, ticket filters and the API trace in SQLite.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::store::StoreError;
 use crate::store::monitoring::{
     AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
@@ -14,11 +13,7 @@ use crate::ticket::TicketKind;
 use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
 
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::store::millis::{ms, ms_of_rfc3339, now_ms, rfc3339};
 
 fn u64_of(v: Option<i64>) -> Option<u64> {
     v.and_then(|v| u64::try_from(v).ok())
@@ -39,12 +34,11 @@ pub(super) async fn alternate_of(
     )
     .bind(id.0)
     .fetch_optional(pool)
-    .await
-    .map_err(db_err)?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
-    let address: Option<String> = row.try_get("alternate_address").map_err(db_err)?;
-    let username: Option<String> = row.try_get("alternate_username").map_err(db_err)?;
-    let sealed: Option<String> = row.try_get("alternate_password_sealed").map_err(db_err)?;
+    let address: Option<String> = row.try_get("alternate_address")?;
+    let username: Option<String> = row.try_get("alternate_username")?;
+    let sealed: Option<String> = row.try_get("alternate_password_sealed")?;
     Ok(match (address, sealed) {
         (Some(address), Some(password_sealed)) => Some(AlternateRecord {
             address,
@@ -96,16 +90,15 @@ impl MonitoringStore for SqliteStore {
         let Some(row) = sqlx::query("SELECT * FROM system_settings WHERE system_id = ?")
             .bind(id.0)
             .fetch_optional(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
         else {
             return Ok(SettingsRecord {
                 sip_mode: true,
                 ..SettingsRecord::default()
             });
         };
-        let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
-        let get_b = |c: &str| row.try_get::<bool, _>(c).map_err(db_err);
+        let get_s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
+        let get_b = |c: &str| row.try_get::<bool, _>(c).map_err(StoreError::from);
         Ok(SettingsRecord {
             general: GeneralSettings {
                 ip_zone: get_s("ip_zone")?,
@@ -156,14 +149,12 @@ impl MonitoringStore for SqliteStore {
         .bind(alt.map(|a| a.username.as_str()))
         .bind(alt.map(|a| a.password_sealed.as_str()))
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         if alt.is_none() {
             sqlx::query("UPDATE system_status SET alternate_reachable = NULL WHERE system_id = ?")
                 .bind(id.0)
                 .execute(self.pool())
-                .await
-                .map_err(db_err)?;
+                .await?;
         }
         Ok(())
     }
@@ -187,12 +178,12 @@ impl MonitoringStore for SqliteStore {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
                 what: format!("a system at {}", c.address),
             }),
-            Err(e) => Err(db_err(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
     async fn record_poll(&self, id: SystemId, poll: &PollRecord) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE systems SET connectivity = ?, \
              software_version = COALESCE(?, software_version) WHERE id = ?",
@@ -201,18 +192,20 @@ impl MonitoringStore for SqliteStore {
         .bind(&poll.software_version)
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         match &poll.snapshot {
             Some(s) => {
                 sqlx::query(
-                    "INSERT OR REPLACE INTO system_status (system_id, polled_at, uptime_seconds, \
+                    "INSERT OR REPLACE INTO system_status (system_id, polled_ms, uptime_seconds, \
                      call_legs_active, call_legs_max_active, call_legs_completed, \
                      audio_bit_rate_out, audio_bit_rate_in, video_bit_rate_out, video_bit_rate_in, \
                      alternate_reachable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(id.0)
-                .bind(&s.polled_at)
+                .bind(
+                    ms_of_rfc3339(&s.polled_at)
+                        .ok_or_else(|| StoreError::corrupt("poll time", s.polled_at.as_str()))?,
+                )
                 .bind(i64_of(s.uptime_seconds))
                 .bind(i64_of(s.call_legs_active))
                 .bind(i64_of(s.call_legs_max_active))
@@ -223,8 +216,7 @@ impl MonitoringStore for SqliteStore {
                 .bind(i64_of(s.video_bit_rate_incoming))
                 .bind(poll.alternate_reachable)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             }
             None => {
                 // The primary did not answer: the last snapshot stays (no call legs known to be
@@ -236,25 +228,27 @@ impl MonitoringStore for SqliteStore {
                 .bind(poll.alternate_reachable)
                 .bind(id.0)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             }
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn status_snapshot(&self, id: SystemId) -> Result<Option<StatusSnapshot>, StoreError> {
         let Some(r) = sqlx::query("SELECT * FROM system_status WHERE system_id = ?")
             .bind(id.0)
             .fetch_optional(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
         else {
             return Ok(None);
         };
-        let n = |c: &str| r.try_get::<Option<i64>, _>(c).map(u64_of).map_err(db_err);
+        let n = |c: &str| {
+            r.try_get::<Option<i64>, _>(c)
+                .map(u64_of)
+                .map_err(StoreError::from)
+        };
         Ok(Some(StatusSnapshot {
-            polled_at: r.try_get("polled_at").map_err(db_err)?,
+            polled_at: rfc3339(r.try_get("polled_ms")?),
             uptime_seconds: n("uptime_seconds")?,
             call_legs_active: n("call_legs_active")?,
             call_legs_max_active: n("call_legs_max_active")?,
@@ -263,7 +257,7 @@ impl MonitoringStore for SqliteStore {
             audio_bit_rate_incoming: n("audio_bit_rate_in")?,
             video_bit_rate_outgoing: n("video_bit_rate_out")?,
             video_bit_rate_incoming: n("video_bit_rate_in")?,
-            alternate_reachable: r.try_get("alternate_reachable").map_err(db_err)?,
+            alternate_reachable: r.try_get("alternate_reachable")?,
         }))
     }
 
@@ -273,12 +267,11 @@ impl MonitoringStore for SqliteStore {
         cluster_enabled: bool,
         members: &[ClusterMember],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM call_bridges WHERE system_id = ?")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         for m in members {
             sqlx::query(
                 "INSERT INTO call_bridges (system_id, bridge_id, name, address) VALUES (?, ?, ?, ?)",
@@ -289,23 +282,21 @@ impl MonitoringStore for SqliteStore {
             .bind(&m.address)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         sqlx::query("UPDATE systems SET cluster_enabled = ? WHERE id = ?")
             .bind(cluster_enabled)
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn hidden_ticket_kinds(&self, id: SystemId) -> Result<Vec<TicketKind>, StoreError> {
         let rows = sqlx::query("SELECT kind FROM ticket_filters WHERE system_id = ? ORDER BY kind")
             .bind(id.0)
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(rows
             .iter()
             .filter_map(|r| r.try_get::<String, _>("kind").ok())
@@ -318,42 +309,39 @@ impl MonitoringStore for SqliteStore {
         id: SystemId,
         kinds: &[TicketKind],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM ticket_filters WHERE system_id = ?")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let at = now();
+            .await?;
+        let at = now_ms();
         for kind in kinds {
             sqlx::query("INSERT OR IGNORE INTO ticket_filters (system_id, kind) VALUES (?, ?)")
                 .bind(id.0)
                 .bind(kind.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             sqlx::query(
-                "UPDATE tickets SET state = 'closed', closed_at = ? \
+                "UPDATE tickets SET state = 'closed', closed_ms = ? \
                  WHERE system_id = ? AND kind = ? AND state <> 'closed'",
             )
-            .bind(&at)
+            .bind(at)
             .bind(id.0)
             .bind(kind.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn insert_trace(&self, rows: &[NewTraceRow]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         for r in rows {
             sqlx::query(
-                "INSERT INTO api_trace (at, endpoint, method, path, request_body, status, \
+                "INSERT INTO api_trace (at_ms, endpoint, method, path, request_body, status, \
                  duration_ms, response_excerpt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
-            .bind(&r.at)
+            .bind(ms(r.at))
             .bind(&r.endpoint)
             .bind(&r.method)
             .bind(&r.path)
@@ -363,10 +351,9 @@ impl MonitoringStore for SqliteStore {
             .bind(&r.response_excerpt)
             .bind(&r.error)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn trace_page(
@@ -379,12 +366,10 @@ impl MonitoringStore for SqliteStore {
         let count_sql = format!("SELECT COUNT(*) FROM api_trace{filter}");
         let total: i64 = bind_trace_filter(sqlx::query(&count_sql), endpoints, query)
             .fetch_one(self.pool())
-            .await
-            .map_err(db_err)?
-            .try_get(0)
-            .map_err(db_err)?;
+            .await?
+            .try_get(0)?;
         let sql = format!(
-            "SELECT id, at, endpoint, method, path, request_body, status, duration_ms, \
+            "SELECT id, at_ms, endpoint, method, path, request_body, status, duration_ms, \
              response_excerpt, error FROM api_trace{filter} ORDER BY id DESC LIMIT ? OFFSET ?"
         );
         let offset = u64::from(query.page.max(1) - 1) * u64::from(page_size);
@@ -392,37 +377,33 @@ impl MonitoringStore for SqliteStore {
             .bind(i64::from(page_size))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok(TraceRow {
-                    id: r.try_get("id").map_err(db_err)?,
-                    at: r.try_get("at").map_err(db_err)?,
-                    endpoint: r.try_get("endpoint").map_err(db_err)?,
-                    method: r.try_get("method").map_err(db_err)?,
-                    path: r.try_get("path").map_err(db_err)?,
-                    request_body: r.try_get("request_body").map_err(db_err)?,
+                    id: r.try_get("id")?,
+                    at: rfc3339(r.try_get("at_ms")?),
+                    endpoint: r.try_get("endpoint")?,
+                    method: r.try_get("method")?,
+                    path: r.try_get("path")?,
+                    request_body: r.try_get("request_body")?,
                     status: r
-                        .try_get::<Option<i64>, _>("status")
-                        .map_err(db_err)?
+                        .try_get::<Option<i64>, _>("status")?
                         .and_then(|s| u16::try_from(s).ok()),
-                    duration_ms: u64_of(r.try_get("duration_ms").map_err(db_err)?)
-                        .unwrap_or_default(),
-                    response_excerpt: r.try_get("response_excerpt").map_err(db_err)?,
-                    error: r.try_get("error").map_err(db_err)?,
+                    duration_ms: u64_of(r.try_get("duration_ms")?).unwrap_or_default(),
+                    response_excerpt: r.try_get("response_excerpt")?,
+                    error: r.try_get("error")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((rows, u64::try_from(total).unwrap_or_default()))
     }
 
-    async fn prune_trace(&self, before: &str) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM api_trace WHERE at < ?")
-            .bind(before)
+    async fn prune_trace(&self, before: time::OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM api_trace WHERE at_ms < ?")
+            .bind(ms(before))
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(done.rows_affected())
     }
 }
