@@ -45,12 +45,13 @@ impl FolderStore for SqliteStore {
         parent: Option<FolderId>,
         name: &str,
     ) -> Result<FolderId, StoreError> {
-        let done = sqlx::query("INSERT INTO folders (parent_id, name) VALUES (?, ?)")
-            .bind(parent.map(|p| p.0))
-            .bind(name)
-            .execute(self.pool())
-            .await?;
-        Ok(FolderId(done.last_insert_rowid()))
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO folders (parent_id, name) VALUES (?, ?) RETURNING id")
+                .bind(parent.map(|p| p.0))
+                .bind(name)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(FolderId(id))
     }
 
     async fn rename_folder(&self, id: FolderId, name: &str) -> Result<bool, StoreError> {

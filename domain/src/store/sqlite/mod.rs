@@ -144,17 +144,18 @@ impl UserStore for SqliteStore {
         role: Role,
         hash: &PasswordHashString,
     ) -> Result<UserId, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO users (username, role, password_hash, created_ms) VALUES (?, ?, ?, ?)",
+        let result = sqlx::query_scalar(
+            "INSERT INTO users (username, role, password_hash, created_ms) VALUES (?, ?, ?, ?) \
+             RETURNING id",
         )
         .bind(username.as_str())
         .bind(role.as_str())
         .bind(&hash.0)
         .bind(crate::store::millis::now_ms())
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await;
         match result {
-            Ok(done) => Ok(UserId(done.last_insert_rowid())),
+            Ok(id) => Ok(UserId(id)),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
                 what: format!("user name `{username}`"),
             }),

@@ -99,10 +99,10 @@ const RAISE: &str = "INSERT INTO tickets (system_id, kind, severity, message, st
 impl SystemStore for SqliteStore {
     async fn insert_system(&self, system: &NewSystem) -> Result<SystemId, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let inserted = sqlx::query(
+        let inserted = sqlx::query_scalar(
             "INSERT INTO systems (address, username, password_sealed, tls_mode, pinned_pem, \
              software_version, connectivity, cluster_enabled, call_profile_id, call_leg_profile_id, \
-             created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&system.address)
         .bind(&system.username)
@@ -115,10 +115,10 @@ impl SystemStore for SqliteStore {
         .bind(&system.call_profile_id)
         .bind(&system.call_leg_profile_id)
         .bind(now())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await;
         let id = match inserted {
-            Ok(done) => SystemId(done.last_insert_rowid()),
+            Ok(id) => SystemId(id),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 return Err(StoreError::Conflict {
                     what: format!("a system at {}", system.address),
@@ -461,18 +461,18 @@ impl TicketStore for SqliteStore {
         message: &str,
         by: &str,
     ) -> Result<i64, StoreError> {
-        let done = sqlx::query(
+        Ok(sqlx::query_scalar(
             "INSERT INTO tickets (system_id, kind, severity, message, state, raised_ms, raised_by) \
-             VALUES (?, ?, ?, ?, 'open', ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(system.map(|s| s.0))
         .bind(TicketKind::Custom.as_str())
         .bind(TicketKind::Custom.severity().as_str())
         .bind(message)
+        .bind(TicketState::Open.as_str())
         .bind(now())
         .bind(by)
-        .execute(self.pool())
-        .await?;
-        Ok(done.last_insert_rowid())
+        .fetch_one(self.pool())
+        .await?)
     }
 }
