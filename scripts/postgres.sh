@@ -9,6 +9,7 @@
 #                                                 server is stopped once process PID has ended.
 #   scripts/postgres.sh url DIR                   prints the URL of the server in DIR
 #   scripts/postgres.sh stop DIR                  stops it and removes DIR
+#   scripts/postgres.sh pause DIR / resume DIR    stops it keeping DIR / starts it again
 set -euo pipefail
 
 die() { echo "postgres.sh: $*" >&2; exit 1; }
@@ -55,6 +56,11 @@ url_of() {
   echo "postgres://postgres@127.0.0.1:$(cat "$dir/port")/postgres"
 }
 
+# The server's settings: loopback at PORT, its socket in DIR, durability off.
+options() {
+  echo "-c listen_addresses=127.0.0.1 -p $2 -k $1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+}
+
 start() {
   local dir=$1 watch=${2:-}
   ensure_installed
@@ -72,8 +78,7 @@ start() {
   while :; do
     port=$(free_port)
     if as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off \
-          -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null; then
+      -o "$(options "$dir" "$port")" >/dev/null; then
       break
     fi
     tries=$((tries + 1))
@@ -99,6 +104,21 @@ stop() {
   rm -rf "$dir"
 }
 
+# A database outage for a test: stops the server in DIR, keeping it, and starts it again on the
+# same port.
+pause() {
+  local dir=$1 bin
+  bin=$(pg_bin) || die "no PostgreSQL"
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+}
+
+resume() {
+  local dir=$1 bin
+  bin=$(pg_bin) || die "no PostgreSQL"
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+    -o "$(options "$dir" "$(cat "$dir/port")")" >/dev/null
+}
+
 case "${1:-}" in
   start)
     [[ $# -ge 2 ]] || die "usage: $0 start DIR [--watch PID]"
@@ -110,5 +130,7 @@ case "${1:-}" in
     ;;
   url) [[ $# -eq 2 ]] || die "usage: $0 url DIR"; url_of "$2" ;;
   stop) [[ $# -eq 2 ]] || die "usage: $0 stop DIR"; stop "$2" ;;
-  *) die "usage: $0 start DIR [--watch PID] | url DIR | stop DIR" ;;
+  pause) [[ $# -eq 2 ]] || die "usage: $0 pause DIR"; pause "$2" ;;
+  resume) [[ $# -eq 2 ]] || die "usage: $0 resume DIR"; resume "$2" ;;
+  *) die "usage: $0 start DIR [--watch PID] | url DIR | stop DIR | pause DIR | resume DIR" ;;
 esac

@@ -15,8 +15,9 @@
 //!    times (200) per user, one request at a time, round robin; then `--clients` (8) at once.
 //!
 //! `cargo bench -p bridgekeeper --bench pages` (options after `--`: `--systems N`,
-//! `--bookings N`, `--requests N`, `--clients N`, `--monitor-interval-seconds N`; `--seed-only`
-//! seeds, prints where the database is and keeps it).
+//! `--bookings N`, `--requests N`, `--clients N`, `--monitor-interval-seconds N`; `--postgres`
+//! runs on a fresh PostgreSQL database instead of a SQLite file; `--seed-only` seeds, prints where
+//! the database is and keeps it).
 
 use domain::booking::changes::BookingChanges;
 use domain::booking::recurrence::{Frequency, Recurrence, RecurrenceEnd};
@@ -28,7 +29,7 @@ use domain::password::{PasswordHashString, PasswordPolicy};
 use domain::scheduler::steps::EngineSteps;
 use domain::secret_box::SecretBox;
 use domain::store::bookings::{NewConference, NewEvent, Step};
-use domain::store::{SqliteStore, Store, SystemStore, UserStore};
+use domain::store::{Store, SystemStore, UserStore};
 use domain::system::{ExtendedSettings, IdRange};
 use domain::systems::{AddSystemInput, SystemService};
 use domain::users::UserService;
@@ -41,6 +42,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+
+#[path = "../../domain/tests/it/pg.rs"]
+mod pg;
 
 const PASSWORD: &str = "correct horse battery staple";
 /// Placeholder spaces per system (the most meetings it runs at once).
@@ -56,6 +60,9 @@ struct Options {
     monitor_interval: u64,
     /// Seed, print where, and stop: the database stays for a look (`sqlite3`, EXPLAIN).
     seed_only: bool,
+    /// On a fresh PostgreSQL database (the server `BRIDGEKEEPER_TEST_PG` names, else one started
+    /// with scripts/postgres.sh) instead of a SQLite file.
+    postgres: bool,
 }
 
 fn options() -> Options {
@@ -73,6 +80,7 @@ fn options() -> Options {
         clients: value("--clients").unwrap_or(8).max(1),
         monitor_interval: value("--monitor-interval-seconds").unwrap_or(10) as u64,
         seed_only: args.iter().any(|arg| arg == "--seed-only"),
+        postgres: args.iter().any(|arg| arg == "--postgres"),
     }
 }
 
@@ -87,7 +95,15 @@ struct Seeded {
 async fn main() {
     let options = options();
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("portal.db").display());
+    let db = if options.postgres {
+        pg::fresh_database().await
+    } else {
+        format!("sqlite://{}", dir.path().join("portal.db").display())
+    };
+    println!(
+        "database: {}",
+        if options.postgres { "PostgreSQL" } else { "SQLite" }
+    );
     let key = SecretBox::generate_key();
 
     let started = Instant::now();
@@ -99,6 +115,10 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
     if options.seed_only {
+        if options.postgres {
+            println!("database kept: {db} (BRIDGEKEEPER_SECRET_KEY: {key})");
+            return;
+        }
         let kept = dir.keep();
         std::fs::write(kept.join("secret.key"), &key).unwrap();
         println!(
@@ -510,7 +530,7 @@ impl Drop for Server {
 }
 
 async fn seed(db: &str, key: &str, options: &Options) -> Seeded {
-    let store = Arc::new(SqliteStore::open(db).await.unwrap());
+    let store = bridgekeeper::open_store(db).await.unwrap().store();
     let users = UserService::new(
         store.clone(),
         PasswordPolicy::default(),

@@ -41,6 +41,12 @@ pub async fn fresh_database() -> String {
     let server = tokio::task::spawn_blocking(server)
         .await
         .expect("starting the test PostgreSQL");
+    fresh_database_on(server).await
+}
+
+/// Creates an empty database (`bk_` and random hex) on the server `server` (a superuser URL); its
+/// URL.
+pub async fn fresh_database_on(server: &str) -> String {
     let name = format!("bk_{:016x}", rand::random::<u64>());
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(server)
         .await
@@ -56,4 +62,73 @@ pub async fn fresh_database() -> String {
         .rsplit_once('/')
         .expect("a database URL ends in /DATABASE");
     format!("{base}/{name}")
+}
+
+/// A PostgreSQL server of one test's own, which the test may stop and start again (a database
+/// outage) without disturbing the other tests; stopped and removed when dropped.
+#[allow(dead_code)] // the server's tests use it, the domain's do not
+pub struct PrivateServer {
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+#[allow(dead_code)]
+fn script() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/postgres.sh")
+}
+
+#[allow(dead_code)]
+fn run(args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(script())
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", script()));
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed: {}",
+        script(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("text").trim().to_string()
+}
+
+#[allow(dead_code)]
+impl PrivateServer {
+    pub async fn start() -> PrivateServer {
+        let dir = std::env::temp_dir().join(format!("bridgekeeper-test-pg-own-{:016x}", rand::random::<u64>()));
+        let pid = std::process::id().to_string();
+        let url = {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || {
+                run(&["start".as_ref(), dir.as_os_str(), "--watch".as_ref(), pid.as_ref()])
+            })
+            .await
+            .expect("starting a PostgreSQL")
+        };
+        PrivateServer { dir, url }
+    }
+
+    /// A fresh database on this server; its URL.
+    pub async fn fresh_database(&self) -> String {
+        fresh_database_on(&self.url).await
+    }
+
+    /// Stops the server, keeping its data (the database is unreachable until [`Self::resume`]).
+    pub fn pause(&self) {
+        run(&["pause".as_ref(), self.dir.as_os_str()]);
+    }
+
+    /// Starts the paused server again, on the same port.
+    pub fn resume(&self) {
+        run(&["resume".as_ref(), self.dir.as_os_str()]);
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(script())
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
+    }
 }

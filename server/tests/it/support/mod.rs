@@ -34,9 +34,15 @@ pub const ONE_PER_ROLE: &[(&str, &str)] = &[
     ("hana", "helpdesk"),
 ];
 
-/// Polls `check` (only to guard against hanging, never to time anything).
-pub async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..1200 {
+/// Polls `check` for up to two minutes (only to guard against hanging, never to time anything).
+pub async fn wait_for(what: &str, check: impl AsyncFnMut() -> bool) {
+    wait_up_to(what, Duration::from_secs(120), check).await;
+}
+
+/// Polls `check` for up to `limit`, for what takes its booked minutes.
+pub async fn wait_up_to(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let until = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < until {
         if check().await {
             return;
         }
@@ -64,6 +70,7 @@ pub struct Builder {
     background: Background,
     never_sent: Vec<String>,
     postgres: bool,
+    database: Option<String>,
 }
 
 /// The database a test's portal runs on.
@@ -79,6 +86,12 @@ impl Builder {
     /// Runs the portal on `backend` (SQLite unless told).
     pub fn backend(mut self, backend: Backend) -> Self {
         self.postgres = backend == Backend::Postgres;
+        self
+    }
+
+    /// Runs the portal on this (empty) database instead of a fresh one.
+    pub fn database(mut self, url: String) -> Self {
+        self.database = Some(url);
         self
     }
 
@@ -157,7 +170,9 @@ impl Builder {
     /// The database with its users and system, and the simulator, without a server yet.
     pub async fn prepare(self) -> Prepared {
         let dir = tempfile::tempdir().unwrap();
-        let db = if self.postgres {
+        let db = if let Some(url) = self.database.clone() {
+            url
+        } else if self.postgres {
             pg::fresh_database().await
         } else {
             format!("sqlite://{}", dir.path().join("portal.db").display())
@@ -320,6 +335,7 @@ impl Portal {
             background: Background::default(),
             never_sent: Vec::new(),
             postgres: false,
+            database: None,
         }
     }
 
