@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod folders;
 mod monitoring;
 mod sqlite;
+pub mod wake;
 
 pub use access::AccessStore;
 pub use audit::AuditStore;
@@ -64,6 +65,7 @@ pub trait Store:
     + AccessStore
     + AuditStore
     + crate::lease::LeaseStore
+    + wake::WakeStore
     + Send
     + Sync
     + 'static

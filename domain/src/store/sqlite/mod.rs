@@ -7,6 +7,7 @@ mod folders;
 mod lease;
 mod monitoring;
 mod systems;
+mod wake;
 
 use super::{Guarded, Store, StoreError, UserRecord, UserStore};
 use crate::password::PasswordHashString;
