@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bookings;
 pub mod folders;
 mod monitoring;
+pub mod progress;
 mod sqlite;
 pub mod wake;
 
@@ -66,6 +67,7 @@ pub trait Store:
     + AuditStore
     + crate::lease::LeaseStore
     + wake::WakeStore
+    + progress::ProgressStore
     + Send
     + Sync
     + 'static

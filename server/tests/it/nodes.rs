@@ -9,7 +9,7 @@
 
 use crate::shutdown::{exited, signal};
 use crate::support::{ONE_PER_ROLE, PASSWORD, Portal, Prepared, form, session_cookie, wait_for};
-use cms_sim::SimConfig;
+use cms_sim::{BulkSyncFault, Faults, SimConfig};
 use domain::lease::LeaseStore;
 use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::{Client, StatusCode, redirect};
@@ -345,4 +345,94 @@ async fn each_node_says_whether_it_holds_the_lease_and_administrators_see_the_ho
     let (_, ready) = standby.ready().await;
     assert!(ready["epoch"].as_i64().unwrap() > lease.epoch, "{ready}");
     standby.stop().await;
+}
+
+#[tokio::test]
+async fn provisioning_asked_on_one_node_shows_its_progress_on_the_other() {
+    let prepared = prepared().await;
+    let sim = prepared.sim.as_ref().unwrap();
+    let (holder, standby) = holder_and_standby(&prepared).await;
+    let system = prepared.system.unwrap().0.to_string();
+    let progress = async |node: &Node, cookie: &str| {
+        node.call(
+            Some(cookie),
+            "/api/systems/provisioning",
+            &[("id", &system)],
+        )
+        .await
+        .1
+    };
+    // The bulk sync waits until the test lets it go.
+    sim.set_faults(Faults {
+        bulk_sync: BulkSyncFault::StayPending,
+        ..Faults::default()
+    });
+    let on_standby = standby.login("root").await;
+    let on_holder = holder.login("root").await;
+    let grow = |quantity| {
+        [
+            ("id", system.clone()),
+            ("domain", "example.com".to_string()),
+            ("base", "1001".to_string()),
+            ("quantity", String::from(quantity)),
+        ]
+    };
+    let form = grow("6");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = standby
+        .call(Some(&on_standby), "/api/systems/extended", &form)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Asked on the standby, shown by the holder at once, and followed there.
+    let seen = progress(&holder, &on_holder).await;
+    assert_eq!(seen["state"], "Running", "{seen}");
+    wait_for("the bulk sync's progress on the other node", async || {
+        progress(&holder, &on_holder).await["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bulk sync"))
+    })
+    .await;
+    let html = holder
+        .get(Some(&on_holder), &format!("/systems/{system}?tab=extended"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Provisioning placeholder spaces…") && html.contains("bulk sync"),
+        "the system page on the other node: {html}"
+    );
+    // Meanwhile no node starts another provisioning of that system.
+    let again = grow("8");
+    let again: Vec<(&str, &str)> = again.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = holder
+        .call(Some(&on_holder), "/api/systems/extended", &again)
+        .await;
+    assert_ne!(status, StatusCode::OK, "{body}");
+    assert!(body.to_string().contains("being provisioned"), "{body}");
+
+    sim.set_faults(Faults::default());
+    wait_for("provisioning to finish", async || {
+        progress(&standby, &on_standby).await["state"] != "Running"
+    })
+    .await;
+    for node in [&holder, &standby] {
+        let cookie = if std::ptr::eq(node, &holder) {
+            &on_holder
+        } else {
+            &on_standby
+        };
+        let done = progress(node, cookie).await;
+        assert_eq!(done["state"], "Complete", "{done}");
+        assert!(
+            done["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Done: 4 placeholder space(s) created"),
+            "{done}"
+        );
+    }
+    standby.stop().await;
+    holder.stop().await;
 }

@@ -6,6 +6,7 @@ mod bookings;
 mod folders;
 mod lease;
 mod monitoring;
+mod progress;
 mod systems;
 mod wake;
 

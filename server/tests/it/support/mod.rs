@@ -224,6 +224,8 @@ async fn add_system(store: &SqliteStore, key: &str, sim: &Cluster, wanted: &SimS
     wait_for("provisioning", async || {
         systems
             .provisioning(added.id)
+            .await
+            .unwrap()
             .is_some_and(|p| p.state == ProvisioningState::Complete)
     })
     .await;
