@@ -3,6 +3,8 @@
 //! booking rules ([`rules`]).
 
 pub mod calendar;
+#[cfg(feature = "ssr")]
+pub mod changes;
 pub mod recurrence;
 pub mod rules;
 
@@ -120,28 +122,47 @@ impl MeetingState {
         }
     }
 
+    /// The states that [hold capacity](MeetingState::holds_capacity): the one list, which the
+    /// store's queries bind rather than spell out.
+    pub const HOLDING_CAPACITY: [MeetingState; 4] = [
+        MeetingState::Pending,
+        MeetingState::Starting,
+        MeetingState::Ongoing,
+        MeetingState::Ending,
+    ];
+
+    /// The [live](MeetingState::is_live) states.
+    pub const LIVE: [MeetingState; 3] = [
+        MeetingState::Starting,
+        MeetingState::Ongoing,
+        MeetingState::Ending,
+    ];
+
     /// Nothing more will happen to it.
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            MeetingState::Finished
-                | MeetingState::Defective
-                | MeetingState::Failed
-                | MeetingState::Cancelled
-        )
+        !self.holds_capacity()
     }
 
     /// Holds one of its system's placeholders (or the capacity of one) now or later.
     pub fn holds_capacity(self) -> bool {
-        !self.is_final()
+        Self::HOLDING_CAPACITY.contains(&self)
     }
 
     /// Running on the server: extend and end apply, booking edits do not (but the title's).
     pub fn is_live(self) -> bool {
-        matches!(
-            self,
-            MeetingState::Starting | MeetingState::Ongoing | MeetingState::Ending
-        )
+        Self::LIVE.contains(&self)
+    }
+
+    /// Ahead or running, not being ended: its booking still changes (a running one's title and
+    /// end only).
+    pub fn is_editable(self) -> bool {
+        self.holds_capacity() && self != MeetingState::Ending
+    }
+
+    /// Started and not yet being ended: a change of its booking reaches the server at its next
+    /// dress.
+    pub fn takes_redress(self) -> bool {
+        matches!(self, MeetingState::Starting | MeetingState::Ongoing)
     }
 }
 
@@ -572,7 +593,24 @@ mod tests {
         for state in MeetingState::ALL {
             assert_eq!(MeetingState::parse(state.as_str()), Some(state));
         }
-        assert!(MeetingState::Ending.holds_capacity());
-        assert!(!MeetingState::Failed.holds_capacity());
+        // state, holds capacity, live, takes a redress, editable
+        let table = [
+            (MeetingState::Pending, true, false, false, true),
+            (MeetingState::Starting, true, true, true, true),
+            (MeetingState::Ongoing, true, true, true, true),
+            (MeetingState::Ending, true, true, false, false),
+            (MeetingState::Finished, false, false, false, false),
+            (MeetingState::Defective, false, false, false, false),
+            (MeetingState::Failed, false, false, false, false),
+            (MeetingState::Cancelled, false, false, false, false),
+        ];
+        assert_eq!(table.len(), MeetingState::ALL.len());
+        for (state, holds, live, redress, editable) in table {
+            assert_eq!(state.is_editable(), editable, "{state:?}");
+            assert_eq!(state.holds_capacity(), holds, "{state:?}");
+            assert_eq!(state.is_final(), !holds, "{state:?}");
+            assert_eq!(state.is_live(), live, "{state:?}");
+            assert_eq!(state.takes_redress(), redress, "{state:?}");
+        }
     }
 }

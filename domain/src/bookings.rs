@@ -2,6 +2,7 @@
 //! one place: [`BookingService::create`] and the placer it hands the store), and asks the
 //! scheduler engine to act on changes. Who may do what is decided here, with the caller's role.
 
+use crate::booking::changes::{BookingChanges, Changed, Relocation, SeriesChange};
 use crate::booking::recurrence::{parse_iso_date, parse_weekday};
 use crate::booking::rules::{Occupancy, Span};
 use crate::booking::{Booked, CalendarBlock, ConferencePage, DialIn, Frequency, MAX_OCCURRENCES};
@@ -10,9 +11,7 @@ use crate::booking::{
     MAX_PARTICIPANTS_TEXT, MeetingId, MeetingState, MeetingView, Passcode, Recurrence,
     RecurrenceEnd, SipUri, Title,
 };
-use crate::store::bookings::{
-    Changed, ConferenceRecord, MeetingFilter, MeetingRecord, NewConference,
-};
+use crate::store::bookings::{ConferenceRecord, MeetingFilter, MeetingRecord, NewConference};
 use crate::store::{Store, StoreError};
 use crate::system::{Connectivity, SystemId};
 use crate::system_access::SystemAccessService;
@@ -801,14 +800,11 @@ impl BookingService {
             };
             (place, automatic)
         });
-        let relocation =
-            placer
-                .as_ref()
-                .map(|(place, automatic)| crate::store::bookings::Relocation {
-                    place,
-                    automatic: *automatic,
-                });
-        let change = crate::store::bookings::SeriesChange {
+        let relocation = placer.as_ref().map(|(place, automatic)| Relocation {
+            place,
+            automatic: *automatic,
+        });
+        let change = SeriesChange {
             title,
             conference_type,
             participants,

@@ -23,6 +23,7 @@
 //! `stop_grace`, then cuts the rest short, which is as safe as a crash.
 
 mod recorder;
+pub mod steps;
 
 use crate::booking::rules::{Span, placeholder_to_be_freed};
 use crate::booking::{ConferenceType, MeetingId, MeetingState};

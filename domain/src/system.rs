@@ -97,20 +97,31 @@ pub struct SystemSummary {
 impl SystemSummary {
     /// The name, or TMS's "No Name (address)" while it has none.
     pub fn display_name(&self) -> String {
-        if self.name.trim().is_empty() {
-            format!("No Name ({})", self.host())
-        } else {
-            self.name.clone()
-        }
+        display_name(&self.name, &self.address)
     }
 
     /// The address without the scheme, as shown in TMS (`14.80.82.30`).
     pub fn host(&self) -> &str {
-        self.address
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .unwrap_or(&self.address)
+        host(&self.address)
     }
+}
+
+/// A system's name as every page shows it: its name, or TMS's "No Name (host)" while it has
+/// none. The one place this is computed (the store reads name and address).
+pub fn display_name(name: &str, address: &str) -> String {
+    if name.trim().is_empty() {
+        format!("No Name ({})", host(address))
+    } else {
+        name.to_string()
+    }
+}
+
+/// An address without its scheme, as shown in TMS (`14.80.82.30`).
+pub fn host(address: &str) -> &str {
+    address
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(address)
 }
 
 /// A call bridge of a system's cluster.

@@ -4,7 +4,7 @@
 //!    (added with `SystemService::add` at loopback addresses where nothing listens, so every
 //!    one is unreachable, named, given placeholders and put in a few Navigator folders) and
 //!    10,000 meetings over four months around now, by several owners, some series, in mixed
-//!    states. Bookings go through `BookingStore::insert_conference` and their states through
+//!    states. Bookings go through `BookingChanges::insert_conference` and their states through
 //!    `record_steps` / `cancel_meeting`: `BookingService::book` refuses past starts (and reads
 //!    every system's settings per booking), so it would neither give past meetings nor finish
 //!    in reasonable time.
@@ -18,14 +18,16 @@
 //! `--bookings N`, `--requests N`, `--clients N`, `--monitor-interval-seconds N`; `--seed-only`
 //! seeds, prints where the database is and keeps it).
 
+use domain::booking::changes::BookingChanges;
 use domain::booking::recurrence::{Frequency, Recurrence, RecurrenceEnd};
 use domain::booking::rules::Span;
 use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
 use domain::folders::FolderService;
 use domain::login_throttle::LoginThrottle;
 use domain::password::{PasswordHashString, PasswordPolicy};
+use domain::scheduler::steps::EngineSteps;
 use domain::secret_box::SecretBox;
-use domain::store::bookings::{BookingStore, NewConference, NewEvent, Step};
+use domain::store::bookings::{NewConference, NewEvent, Step};
 use domain::store::{SqliteStore, Store, SystemStore, UserStore};
 use domain::system::{ExtendedSettings, IdRange};
 use domain::systems::{AddSystemInput, SystemService};

@@ -30,7 +30,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
-    /// Database URL. The default is a SQLite file in the working directory, created if missing.
+    /// Database URL: `sqlite://FILE` (the default, a file in the working directory, created if
+    /// missing) or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (an existing database;
+    /// several portal nodes may share it).
     #[arg(long, env = "BRIDGEKEEPER_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
 }

@@ -5,11 +5,9 @@ use domain::Role;
 use domain::Username;
 use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
-use domain::store::{SqliteStore, UserStore};
 use domain::users::UserService;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
-use std::sync::Arc;
 
 pub const DEMO_USERS: [(&str, Role); 3] = [
     ("admin", Role::Admin),
@@ -20,10 +18,10 @@ pub const DEMO_USERS: [(&str, Role); 3] = [
 /// Creates the demo users that do not exist yet. Returns (name, role, password) with the password
 /// only for users created now: a restart keeps whatever password a user has.
 pub async fn ensure_demo_users(
-    store: &SqliteStore,
+    store: &crate::Database,
 ) -> anyhow::Result<Vec<(String, Role, Option<String>)>> {
     let users = UserService::new(
-        Arc::new(store.clone()),
+        store.store(),
         PasswordPolicy::default(),
         LoginThrottle::default(),
     );

@@ -4,6 +4,7 @@
 pub mod background;
 pub mod cli;
 mod csp;
+pub mod database;
 pub mod demo;
 pub mod origins;
 mod plain_form;
@@ -15,10 +16,10 @@ use anyhow::Context as _;
 use app::context::AppContext;
 use axum::Router;
 use axum::routing::get;
+pub use database::Database;
 use domain::login_throttle::{HashLimiter, LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
-use domain::store::{SqliteStore, Store};
 use domain::system_settings::SettingsService;
 use domain::systems::SystemService;
 use domain::tickets::TicketService;
@@ -65,11 +66,10 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// The default database: a file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://bridgekeeper.db";
 
-/// Opens the store (creating the file and running migrations).
-pub async fn open_store(url: &str) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(url)
-        .await
-        .with_context(|| format!("opening the database {url}"))
+/// Opens the database named by `url` (`sqlite://…`, creating the file, or `postgres://…`) and
+/// runs its migrations.
+pub async fn open_store(url: &str) -> anyhow::Result<Database> {
+    Database::open(url).await
 }
 
 /// A running server: its address, and a way to stop it gracefully.
@@ -94,7 +94,7 @@ impl Running {
 /// returned handle's `stop`).
 pub async fn start(
     config: ServerConfig,
-    store: SqliteStore,
+    store: Database,
     listener: TcpListener,
 ) -> anyhow::Result<Running> {
     start_with(config, background::Background::default(), store, listener).await
@@ -104,7 +104,7 @@ pub async fn start(
 pub async fn start_with(
     config: ServerConfig,
     background: background::Background,
-    store: SqliteStore,
+    store: Database,
     listener: TcpListener,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
@@ -135,13 +135,9 @@ async fn router(
     config: &ServerConfig,
     background: &background::Background,
     tasks: &mut background::Tasks,
-    store: SqliteStore,
+    store: Database,
 ) -> anyhow::Result<Router> {
-    let sessions = tower_sessions_sqlx_store::SqliteStore::new(store.pool().clone());
-    sessions
-        .migrate()
-        .await
-        .context("creating the session table")?;
+    let sessions = store.sessions().await?;
     tokio::spawn(
         sessions
             .clone()
@@ -155,7 +151,7 @@ async fn router(
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(config.idle_timeout));
 
-    let store: Arc<dyn Store> = Arc::new(store);
+    let store = store.store();
     let trace = background::start_trace_log(store.clone(), tasks);
     let systems = Arc::new(SystemService::new(
         store.clone(),

@@ -6,7 +6,6 @@ use domain::login_throttle::LoginThrottle;
 use domain::password::PasswordPolicy;
 use domain::users::UserService;
 use std::io::{BufRead, IsTerminal};
-use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -27,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
             let password = read_password()?;
             let store = open_store(&database.database_url).await?;
             let users = UserService::new(
-                Arc::new(store),
+                store.store(),
                 PasswordPolicy {
                     min_length: usize::from(min_password_length),
                 },

@@ -27,6 +27,14 @@ impl Span {
         self.end
     }
 
+    /// The smallest span covering every span given, if any.
+    pub fn covering(spans: impl IntoIterator<Item = Span>) -> Option<Span> {
+        spans.into_iter().reduce(|a, b| Span {
+            start: a.start.min(b.start),
+            end: a.end.max(b.end),
+        })
+    }
+
     /// Back-to-back meetings (one ends when the next starts) do not overlap.
     pub fn overlaps(&self, other: &Span) -> bool {
         self.start < other.end && other.start < self.end
@@ -77,6 +85,19 @@ pub struct Occupancy {
 }
 
 impl Occupancy {
+    /// The same without the meetings `leave_out` (those a change books anew).
+    pub fn without(&self, leave_out: &[MeetingId]) -> Occupancy {
+        Occupancy {
+            capacity: self.capacity.clone(),
+            booked: self
+                .booked
+                .iter()
+                .filter(|b| !leave_out.contains(&b.meeting))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Whether `spans` all fit on `system` beside what is booked there: at no instant more
     /// meetings than placeholders. The first span that does not fit, if any.
     pub fn first_over_capacity(&self, system: SystemId, spans: &[Span]) -> Option<usize> {

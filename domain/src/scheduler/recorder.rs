@@ -6,6 +6,7 @@
 
 use crate::booking::{MeetingId, MeetingState};
 use crate::lease::Fence;
+use crate::scheduler::steps::EngineSteps;
 use crate::store::bookings::Step;
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
@@ -51,7 +52,7 @@ pub(super) fn recorder(store: Arc<dyn Store>, fence: Option<Fence>) -> (Recorder
 }
 
 impl Recorder {
-    /// Records one step (see [`crate::store::BookingStore::record_steps`]).
+    /// Records one step (see [`EngineSteps::record_steps`]).
     pub(super) async fn record(&self, entry: Entry) -> Outcome {
         self.record_all(vec![entry])
             .await
@@ -100,9 +101,9 @@ impl Writer {
                     }
                 }
                 Err(e) => {
-                    let reason = e.to_string();
+                    let e = std::sync::Arc::new(e);
                     for done in waiting {
-                        let _ = done.send(Err(StoreError::Database(reason.clone())));
+                        let _ = done.send(Err(StoreError::Batch(e.clone())));
                     }
                 }
             }
@@ -111,5 +112,5 @@ impl Writer {
 }
 
 fn stopped() -> StoreError {
-    StoreError::Database("the scheduler engine's step writer has stopped".into())
+    StoreError::WriterStopped
 }

@@ -1,28 +1,19 @@
 //! The booking store: conferences, their meetings, each meeting's history, and the conference
-//! settings. Saving a booking and changing its time run the booking rules inside the writing
-//! transaction, so two schedulers racing for the last placeholder cannot both win.
+//! settings. Reads, and a write transaction ([`BookingWrite`]) that holds the store's write lock
+//! while the rules (in [`crate::booking::changes`] and [`crate::scheduler::steps`]) read what is
+//! booked, decide, and have their decision written: two schedulers racing for the last
+//! placeholder cannot both win. Nothing here decides anything.
 
 use super::StoreError;
+use crate::UserId;
 use crate::booking::rules::{Occupancy, Span};
 use crate::booking::{
     ConferenceId, ConferenceSettings, ConferenceType, MeetingEvent, MeetingId, MeetingState,
     Passcode, SipUri, Title,
 };
 use crate::system::SystemId;
-use crate::{FieldErrors, UserId};
+use crate::ticket::TicketKind;
 use time::OffsetDateTime;
-
-/// Decides, on what is booked at the moment of saving, which system takes the spans given (or
-/// why none may). Called inside the saving transaction, with the spans it read there.
-pub type Placer<'a> =
-    dyn Fn(&Occupancy, &[Span]) -> Result<SystemId, FieldErrors> + Send + Sync + 'a;
-
-/// A series' pending occurrences moving to the system `place` chooses, `automatic` when it
-/// chooses among every system with room (the conference remembers how its system was chosen).
-pub struct Relocation<'a> {
-    pub place: &'a Placer<'a>,
-    pub automatic: bool,
-}
 
 /// A booking to save: the conference and the span of each occurrence.
 #[derive(Debug, Clone)]
@@ -111,7 +102,7 @@ pub struct MeetingFilter {
 }
 
 /// A line for a meeting's history.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
     /// `None` for the scheduler engine.
     pub actor: Option<String>,
@@ -158,31 +149,6 @@ pub struct Step {
     pub booked_as: Option<(SystemId, Span)>,
 }
 
-/// A change of a whole series: what its conference shares (type, participants, passcode, notes)
-/// and each remaining occurrence's title, plus new times for the pending ones in `moves`.
-#[derive(Debug, Clone)]
-pub struct SeriesChange {
-    pub title: Title,
-    /// Refused while an occurrence runs if it differs from the stored one.
-    pub conference_type: ConferenceType,
-    pub participants: Vec<SipUri>,
-    /// `None` keeps the passcode; `Some(None)` removes it.
-    pub passcode: Option<Option<Passcode>>,
-    pub notes: String,
-    /// New spans of pending occurrences (each must still be pending).
-    pub moves: Vec<(MeetingId, Span)>,
-}
-
-/// What a change of a booked meeting's time or title may do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Changed {
-    Done,
-    NotFound,
-    /// Its state does not allow it (e.g. a finished meeting).
-    NotAllowed(MeetingState),
-    Refused(FieldErrors),
-}
-
 #[async_trait::async_trait]
 pub trait BookingStore: Send + Sync {
     async fn conference_settings(&self) -> Result<ConferenceSettings, StoreError>;
@@ -192,43 +158,14 @@ pub trait BookingStore: Send + Sync {
         by: &str,
     ) -> Result<(), StoreError>;
 
-    /// Saves the conference and its meetings in one transaction that first takes the write lock,
-    /// reads what is booked around them and lets `place` choose the system or refuse.
-    async fn insert_conference(
+    /// Opens a write transaction holding the store's write lock: racing writers run one after
+    /// the other. With a `fence` (the engine's steps), `Fenced` unless the engine's lease still
+    /// holds, checked inside the transaction. Dropped without [`BookingWrite::commit`], it writes
+    /// nothing.
+    async fn begin_write(
         &self,
-        conference: &NewConference,
-        place: &Placer<'_>,
-    ) -> Result<Result<(ConferenceId, Vec<MeetingId>), FieldErrors>, StoreError>;
-
-    /// Moves a meeting (pending: start and end; live: end only, which extends or shortens it)
-    /// and retitles it. Time it books beyond what it held must pass the booking rules (capacity,
-    /// participants in one meeting at a time) in the same transaction. Live meetings are re-dressed.
-    async fn change_meeting(
-        &self,
-        id: MeetingId,
-        title: &Title,
-        span: Span,
-        by: &str,
-        action: &str,
-    ) -> Result<Changed, StoreError>;
-
-    /// Changes a series in one transaction: the conference's shared fields, the title of every
-    /// occurrence not over yet (running ones are re-dressed), the moves, and with `relocation`
-    /// the system of every pending occurrence, checking capacity and participants against
-    /// everything else booked. All or nothing.
-    async fn change_series(
-        &self,
-        conference: ConferenceId,
-        change: &SeriesChange,
-        relocation: Option<&Relocation<'_>>,
-        by: &str,
-    ) -> Result<Changed, StoreError>;
-
-    /// Cancels every pending occurrence of a conference; how many were cancelled.
-    async fn cancel_series(&self, conference: ConferenceId, by: &str) -> Result<usize, StoreError>;
-
-    /// Cancels a pending meeting.
-    async fn cancel_meeting(&self, id: MeetingId, by: &str) -> Result<Changed, StoreError>;
+        fence: Option<&crate::lease::Fence>,
+    ) -> Result<Box<dyn BookingWrite>, StoreError>;
 
     async fn conference(&self, id: ConferenceId) -> Result<Option<ConferenceRecord>, StoreError>;
     async fn meeting(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError>;
@@ -250,14 +187,134 @@ pub trait BookingStore: Send + Sync {
     async fn next_due(&self, early: time::Duration) -> Result<Option<OffsetDateTime>, StoreError>;
     /// Placeholder indexes held by live meetings of the system.
     async fn busy_placeholders(&self, system: SystemId) -> Result<Vec<u64>, StoreError>;
-    /// Records engine steps, all in one transaction (one commit for many meetings' steps). Each
-    /// has its own outcome, in order: true if recorded, false if its meeting is no longer in
-    /// the expected state, a `Conflict` for a placeholder already held by another live meeting.
-    /// A step refused leaves the others recorded. With a `fence`, nothing is recorded
-    /// (`Fenced`) unless the engine's lease still holds, checked in the same transaction.
-    async fn record_steps(
-        &self,
-        fence: Option<&crate::lease::Fence>,
-        steps: &[(MeetingId, MeetingState, Step)],
-    ) -> Result<Vec<Result<bool, StoreError>>, StoreError>;
+}
+
+/// An occurrence as a change reads it under the write lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub id: MeetingId,
+    pub conference: ConferenceId,
+    pub state: MeetingState,
+    pub system: SystemId,
+    pub span: Span,
+}
+
+/// A conference as a change of it reads it under the write lock: what its occurrences share and
+/// every occurrence, over or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Series {
+    pub id: ConferenceId,
+    pub conference_type: ConferenceType,
+    pub participants: Vec<SipUri>,
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// What a change writes to a conference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConferenceUpdate {
+    pub conference_type: ConferenceType,
+    pub notes: String,
+    /// `None` keeps the passcode; `Some(None)` removes it.
+    pub passcode: Option<Option<Passcode>>,
+    /// Replaces the participants, in this order.
+    pub participants: Vec<SipUri>,
+    /// How the system of its occurrences is now chosen, when that changed.
+    pub auto_system: Option<bool>,
+}
+
+/// What a change writes to a meeting; `None` keeps the column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeetingUpdate {
+    pub title: Option<String>,
+    pub span: Option<Span>,
+    pub system: Option<SystemId>,
+    pub state: Option<MeetingState>,
+    /// The running meeting takes the change at its next dress (its dress version grows).
+    pub redress: bool,
+}
+
+/// Everything a decided change writes, in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Writes {
+    pub conference: Option<(ConferenceId, ConferenceUpdate)>,
+    pub meetings: Vec<(MeetingId, MeetingUpdate)>,
+    pub events: Vec<(MeetingId, NewEvent)>,
+}
+
+/// A meeting as the engine's step rules read it under the write lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepSubject {
+    pub state: MeetingState,
+    pub system: SystemId,
+    pub span: Span,
+    pub placeholder: Option<u64>,
+    /// The Meeting Failed ticket linked to the meeting, while it is not closed.
+    pub open_ticket: Option<i64>,
+}
+
+/// An automatic ticket to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub system: SystemId,
+    pub kind: TicketKind,
+    pub message: String,
+    pub raised_at: OffsetDateTime,
+}
+
+/// A write transaction under the store's write lock ([`BookingStore::begin_write`]): reads for the
+/// rules, then writes what they decided. Each write says what it did; none decides.
+#[async_trait::async_trait]
+pub trait BookingWrite: Send {
+    /// Each system's placeholder count, and every meeting in a state that
+    /// [holds capacity](MeetingState::holds_capacity) whose span overlaps `window`.
+    async fn occupancy(&mut self, window: Span) -> Result<Occupancy, StoreError>;
+    async fn occurrence(&mut self, id: MeetingId) -> Result<Option<Occurrence>, StoreError>;
+    async fn series(&mut self, conference: ConferenceId) -> Result<Option<Series>, StoreError>;
+    /// The system's name as the pages show it ([`crate::system::display_name`]).
+    async fn system_name(&mut self, system: SystemId) -> Result<Option<String>, StoreError>;
+
+    /// Saves the conference, its participants and one pending meeting per occurrence on
+    /// `system`.
+    async fn insert_conference(
+        &mut self,
+        conference: &NewConference,
+        system: SystemId,
+    ) -> Result<(ConferenceId, Vec<MeetingId>), StoreError>;
+    /// False when there is no such conference.
+    async fn update_conference(
+        &mut self,
+        id: ConferenceId,
+        update: &ConferenceUpdate,
+    ) -> Result<bool, StoreError>;
+    /// False when there is no such meeting.
+    async fn update_meeting(
+        &mut self,
+        id: MeetingId,
+        update: &MeetingUpdate,
+    ) -> Result<bool, StoreError>;
+    async fn add_events(&mut self, events: &[(MeetingId, &NewEvent)]) -> Result<(), StoreError>;
+
+    async fn step_subject(&mut self, id: MeetingId) -> Result<Option<StepSubject>, StoreError>;
+    /// The meeting other than `except` in a [live](MeetingState::is_live) state that holds the
+    /// placeholder `index` of `system`.
+    async fn placeholder_holder(
+        &mut self,
+        system: SystemId,
+        index: u64,
+        except: MeetingId,
+    ) -> Result<Option<MeetingId>, StoreError>;
+    /// Writes a step's columns (not its ticket or history line); false when there is no such
+    /// meeting.
+    async fn write_step(&mut self, id: MeetingId, step: &Step) -> Result<bool, StoreError>;
+    /// The ticket kinds hidden for the system (its ticket filters).
+    async fn hidden_ticket_kinds(
+        &mut self,
+        system: SystemId,
+    ) -> Result<Vec<TicketKind>, StoreError>;
+    /// Opens the ticket and returns its number.
+    async fn insert_ticket(&mut self, ticket: &NewTicket) -> Result<i64, StoreError>;
+    /// Links the meeting to its ticket; false when there is no such meeting.
+    async fn link_ticket(&mut self, meeting: MeetingId, ticket: i64) -> Result<bool, StoreError>;
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

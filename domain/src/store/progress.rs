@@ -44,9 +44,7 @@ pub fn parse_state(name: &str) -> Result<ProvisioningState, StoreError> {
         "running" => Ok(ProvisioningState::Running),
         "complete" => Ok(ProvisioningState::Complete),
         "failed" => Ok(ProvisioningState::Failed),
-        other => Err(StoreError::Database(format!(
-            "unknown provisioning state `{other}`"
-        ))),
+        other => Err(StoreError::corrupt("provisioning state", other)),
     }
 }
 
@@ -70,7 +68,7 @@ pub fn parse_ranges(text: &str) -> Result<Vec<IdRange>, StoreError> {
                         quantity: quantity.parse().ok()?,
                     })
                 })
-                .ok_or_else(|| StoreError::Database(format!("stored range `{part}`")))
+                .ok_or_else(|| StoreError::corrupt("placeholder range", part))
         })
         .collect()
 }

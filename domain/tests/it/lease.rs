@@ -3,7 +3,8 @@
 
 use domain::booking::{MeetingId, MeetingState};
 use domain::lease::LeaseStore;
-use domain::store::bookings::{BookingStore, Step};
+use domain::scheduler::steps::EngineSteps;
+use domain::store::bookings::Step;
 use domain::store::wake::WakeStore;
 use domain::store::{SqliteStore, StoreError};
 use std::time::Duration;

@@ -10,6 +10,7 @@ use domain::booking::{
 };
 use domain::bookings::{Actor, Booking, BookingError, BookingService, EngineBell};
 use domain::password::PasswordHashString;
+use domain::scheduler::steps::EngineSteps;
 use domain::scheduler::{Engine, Scheduler, SchedulerConfig, SystemClock};
 use domain::secret_box::SecretBox;
 use domain::store::bookings::{BookingStore, MeetingFilter, MeetingRecord, Step};

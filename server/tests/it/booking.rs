@@ -1,14 +1,20 @@
-//! Booking over HTTP: the real server in-process with a fresh SQLite file, a simulated CMS with
-//! placeholder spaces, and the users of each role calling the booking server functions.
+//! Booking over HTTP: the real server in-process with a fresh SQLite file (and, for the stories
+//! that matter most, a fresh PostgreSQL database), a simulated CMS with placeholder spaces, and the
+//! users of each role calling the booking server functions.
 
-use crate::support::{ONE_PER_ROLE, Portal, form, tomorrow};
+use crate::support::{Backend, ONE_PER_ROLE, Portal, form, tomorrow};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
 
 /// A fresh portal with one user per role and one system with `placeholders` spaces.
 async fn portal(placeholders: u64) -> Portal {
+    portal_on(Backend::Sqlite, placeholders).await
+}
+
+async fn portal_on(backend: Backend, placeholders: u64) -> Portal {
     Portal::build()
+        .backend(backend)
         .users(ONE_PER_ROLE)
         .system(placeholders)
         .named("CMS Core")
@@ -18,7 +24,16 @@ async fn portal(placeholders: u64) -> Portal {
 
 #[tokio::test]
 async fn schedulers_book_within_capacity_and_the_help_desk_only_reads() {
-    let portal = portal(2).await;
+    book_within_capacity(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn schedulers_book_within_capacity_and_the_help_desk_only_reads_on_postgres() {
+    book_within_capacity(Backend::Postgres).await;
+}
+
+async fn book_within_capacity(backend: Backend) {
+    let portal = portal_on(backend, 2).await;
     let sam = portal.login("sam").await;
     let hana = portal.login("hana").await;
     let date = tomorrow();
@@ -153,7 +168,16 @@ async fn schedulers_book_within_capacity_and_the_help_desk_only_reads() {
 
 #[tokio::test]
 async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
-    let portal = portal(2).await;
+    booked_now_runs(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it_on_postgres() {
+    booked_now_runs(Backend::Postgres).await;
+}
+
+async fn booked_now_runs(backend: Backend) {
+    let portal = portal_on(backend, 2).await;
     let sam = portal.login("sam").await;
     let hana = portal.login("hana").await;
     let now = time::OffsetDateTime::now_utc();
@@ -269,6 +293,51 @@ async fn a_meeting_booked_now_runs_and_the_help_desk_can_end_it() {
         who,
         ["sam: Booked", "hana: Extended by 15 min", "hana: Ended now"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_bookings_for_the_last_placeholder_leave_one_winner() {
+    racing_bookings(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_bookings_for_the_last_placeholder_leave_one_winner_on_postgres() {
+    racing_bookings(Backend::Postgres).await;
+}
+
+/// Twelve bookings of the same hour on a system with one placeholder, sent at once over HTTP
+/// (each with its own participant): exactly one is saved, the others are refused by field.
+async fn racing_bookings(backend: Backend) {
+    let portal = std::sync::Arc::new(portal_on(backend, 1).await);
+    let sam = portal.login("sam").await;
+    let date = tomorrow();
+    let system = portal.system().to_string();
+    let mut racers = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let (portal, sam, date, system) =
+            (portal.clone(), sam.clone(), date.clone(), system.clone());
+        racers.spawn(async move {
+            let participant = format!("desk{n}@example.com");
+            let title = format!("Race {n}");
+            let booking = form(&title, &date, "09:00", "60", &system, &participant);
+            portal.json(&sam, "/api/bookings/create", &booking).await
+        });
+    }
+    let answers = racers.join_all().await;
+    let saved = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(saved, 1, "one winner: {answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.to_string().contains("system"), "{body}");
+    }
+    let (_, week) = portal
+        .json(
+            &sam,
+            "/api/bookings/week",
+            &[("week", &date), ("tz", "UTC"), ("system", ""), ("mine", "")],
+        )
+        .await;
+    assert_eq!(week["meetings"].as_array().unwrap().len(), 1, "{week}");
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@ use domain::password::PasswordPolicy;
 use domain::users::UserService;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use reqwest::{Client, StatusCode};
-use std::sync::Arc;
 
 /// A fresh portal with one user per role.
 async fn fresh() -> Portal {
@@ -548,7 +547,7 @@ async fn demo_users_are_created_once_and_keep_their_passwords() {
     let again = bridgekeeper::demo::ensure_demo_users(&store).await.unwrap();
     assert!(again.iter().all(|(_, _, password)| password.is_none()));
     let users = UserService::new(
-        Arc::new(store),
+        store.store(),
         PasswordPolicy::default(),
         LoginThrottle::default(),
     );

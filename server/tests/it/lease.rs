@@ -1,20 +1,17 @@
-//! Two real `bridgekeeper` processes on one SQLite file with the CMS simulator over HTTPS: the
-//! engine's lease lets only one of them run the engine.
+//! Two real `bridgekeeper` processes on one database (a SQLite file, and a PostgreSQL database)
+//! with the CMS simulator over HTTPS: the engine's lease lets only one of them run the engine.
 //! - Both serving: every meeting is dressed once, called once, ended once (the simulator's
 //!   request log), and a clean shutdown of the holder hands the lease over at once.
 //! - The holder killed between dressing a placeholder and creating the call: the standby takes
 //!   over after the lease expires, resumes the start (one call, never two) and ends it.
 
 use crate::shutdown::{exited, signal};
-use crate::support::{Portal, Prepared, wait_for};
+use crate::support::{Backend, Portal, Prepared, wait_for};
 use cms_sim::{Faults, SimConfig};
 use domain::booking::rules::Span;
 use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
 use domain::bookings::{Actor, Booking, BookingService, EngineBell};
-use domain::lease::LeaseStore;
 use domain::password::PasswordHashString;
-use domain::store::bookings::BookingStore;
-use domain::store::{Store, UserStore};
 use domain::zone::Zone;
 use domain::{Role, Username};
 use std::process::{Child, Command, Stdio};
@@ -24,8 +21,14 @@ use time::OffsetDateTime;
 
 /// A database with a system of four placeholders and `count` meetings booked to start in
 /// `after` and last `length`, each dialling one participant.
-async fn booked(count: usize, after: Duration, length: Duration) -> (Prepared, Vec<MeetingId>) {
+async fn booked(
+    backend: Backend,
+    count: usize,
+    after: Duration,
+    length: Duration,
+) -> (Prepared, Vec<MeetingId>) {
     let prepared = Portal::build()
+        .backend(backend)
         .sim(SimConfig {
             dial_connect_delay: Duration::from_millis(50),
             ..SimConfig::default()
@@ -34,7 +37,7 @@ async fn booked(count: usize, after: Duration, length: Duration) -> (Prepared, V
         .numbers_from("1")
         .prepare()
         .await;
-    let store = Arc::new(prepared.store.clone());
+    let store = prepared.store.store();
     let user = store
         .insert_user(
             &Username::parse("sam").unwrap(),
@@ -43,10 +46,7 @@ async fn booked(count: usize, after: Duration, length: Duration) -> (Prepared, V
         )
         .await
         .unwrap();
-    let bookings = BookingService::new(
-        store.clone() as Arc<dyn Store>,
-        Arc::new(EngineBell::default()),
-    );
+    let bookings = BookingService::new(store.clone(), Arc::new(EngineBell::default()));
     let start = OffsetDateTime::now_utc() + after;
     let mut ids = Vec::new();
     for n in 0..count {
@@ -128,7 +128,16 @@ fn count(prepared: &Prepared, method: &str, path: impl Fn(&str) -> bool) -> usiz
 
 #[tokio::test]
 async fn two_processes_on_one_database_run_each_meeting_once() {
-    let (prepared, ids) = booked(3, Duration::from_secs(4), Duration::from_secs(4)).await;
+    each_meeting_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn two_processes_on_one_database_run_each_meeting_once_on_postgres() {
+    each_meeting_once(Backend::Postgres).await;
+}
+
+async fn each_meeting_once(backend: Backend) {
+    let (prepared, ids) = booked(backend, 3, Duration::from_secs(4), Duration::from_secs(4)).await;
     let first = serve(&prepared);
     let second = serve(&prepared);
     wait_for("every meeting to finish", async || {
@@ -172,7 +181,16 @@ async fn two_processes_on_one_database_run_each_meeting_once() {
 
 #[tokio::test]
 async fn a_standby_resumes_the_start_of_a_killed_holder_once() {
-    let (prepared, ids) = booked(1, Duration::from_secs(3), Duration::from_secs(12)).await;
+    resumes_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_standby_resumes_the_start_of_a_killed_holder_once_on_postgres() {
+    resumes_once(Backend::Postgres).await;
+}
+
+async fn resumes_once(backend: Backend) {
+    let (prepared, ids) = booked(backend, 1, Duration::from_secs(3), Duration::from_secs(12)).await;
     let id = ids[0];
     let sim = prepared.sim.as_ref().unwrap();
     let holder = serve(&prepared);

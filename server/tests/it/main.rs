@@ -1,5 +1,6 @@
 //! The server's integration tests: one test binary (one link of the whole portal), one module per
-//! area, all through the real HTTP server on a real SQLite file with the CMS simulator.
+//! area, all through the real HTTP server on a real SQLite file (some also on a fresh PostgreSQL
+//! database, `support::Backend`) with the CMS simulator.
 
 mod access;
 mod audit;

@@ -8,9 +8,10 @@
 //!   who manage systems only.
 
 use crate::shutdown::{exited, signal};
-use crate::support::{ONE_PER_ROLE, PASSWORD, Portal, Prepared, form, session_cookie, wait_for};
+use crate::support::{
+    Backend, ONE_PER_ROLE, PASSWORD, Portal, Prepared, form, session_cookie, wait_for,
+};
 use cms_sim::{BulkSyncFault, Faults, SimConfig};
-use domain::lease::LeaseStore;
 use reqwest::header::{COOKIE, ORIGIN};
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::Value;
@@ -153,8 +154,9 @@ impl Node {
     }
 }
 
-async fn prepared() -> Prepared {
+async fn prepared(backend: Backend) -> Prepared {
     Portal::build()
+        .backend(backend)
         .users(ONE_PER_ROLE)
         .sim(SimConfig {
             dial_connect_delay: Duration::from_millis(50),
@@ -178,7 +180,16 @@ async fn holder_and_standby(prepared: &Prepared) -> (Node, Node) {
 
 #[tokio::test]
 async fn an_action_asked_on_the_standby_reaches_the_holders_engine_at_once() {
-    let prepared = prepared().await;
+    action_on_the_standby(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_action_asked_on_the_standby_reaches_the_holders_engine_at_once_on_postgres() {
+    action_on_the_standby(Backend::Postgres).await;
+}
+
+async fn action_on_the_standby(backend: Backend) {
+    let prepared = prepared(backend).await;
     let sim = prepared.sim.as_ref().unwrap();
     let (holder, standby) = holder_and_standby(&prepared).await;
     assert_eq!(standby.ready().await.1["lease"], "standby");
@@ -202,7 +213,7 @@ async fn an_action_asked_on_the_standby_reaches_the_holders_engine_at_once() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let started = asked.elapsed();
-    println!("booked on the standby to start now: the call exists after {started:?}");
+    println!("{backend:?}: booked on the standby to start now: the call exists after {started:?}");
     assert_eq!(sim.snapshot().calls.len(), 1, "the meeting's call");
     assert!(started < AT_ONCE, "started {started:?} after the booking");
 
@@ -234,7 +245,7 @@ async fn an_action_asked_on_the_standby_reaches_the_holders_engine_at_once() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let ended = asked.elapsed();
-    println!("End now asked on the standby: the call is gone after {ended:?}");
+    println!("{backend:?}: End now asked on the standby: the call is gone after {ended:?}");
     assert!(sim.snapshot().calls.is_empty(), "the call was ended");
     assert!(ended < AT_ONCE, "ended {ended:?} after End now");
     assert!(
@@ -248,7 +259,16 @@ async fn an_action_asked_on_the_standby_reaches_the_holders_engine_at_once() {
 
 #[tokio::test]
 async fn each_node_says_whether_it_holds_the_lease_and_administrators_see_the_holder() {
-    let prepared = prepared().await;
+    readiness_and_engine_page(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn each_node_says_whether_it_holds_the_lease_and_administrators_see_the_holder_on_postgres() {
+    readiness_and_engine_page(Backend::Postgres).await;
+}
+
+async fn readiness_and_engine_page(backend: Backend) {
+    let prepared = prepared(backend).await;
     let (holder, standby) = holder_and_standby(&prepared).await;
     let lease = prepared.store.current_lease().await.unwrap().unwrap();
     assert!(lease.holder.contains(&format!(" pid {} at ", holder.pid())));
@@ -349,7 +369,16 @@ async fn each_node_says_whether_it_holds_the_lease_and_administrators_see_the_ho
 
 #[tokio::test]
 async fn provisioning_asked_on_one_node_shows_its_progress_on_the_other() {
-    let prepared = prepared().await;
+    provisioning_on_the_other_node(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn provisioning_asked_on_one_node_shows_its_progress_on_the_other_on_postgres() {
+    provisioning_on_the_other_node(Backend::Postgres).await;
+}
+
+async fn provisioning_on_the_other_node(backend: Backend) {
+    let prepared = prepared(backend).await;
     let sim = prepared.sim.as_ref().unwrap();
     let (holder, standby) = holder_and_standby(&prepared).await;
     let system = prepared.system.unwrap().0.to_string();
@@ -433,6 +462,63 @@ async fn provisioning_asked_on_one_node_shows_its_progress_on_the_other() {
             "{done}"
         );
     }
+    standby.stop().await;
+    holder.stop().await;
+}
+
+/// The database refuses the nodes (PostgreSQL: the database closed to connections, theirs cut):
+/// each node's `/readyz` answers 503 "unreachable" within a second; the database back, both
+/// answer 200 again and one of them runs the engine.
+#[tokio::test]
+async fn readyz_says_unreachable_within_a_second_when_the_database_is_gone_on_postgres() {
+    let prepared = prepared(Backend::Postgres).await;
+    let (holder, standby) = holder_and_standby(&prepared).await;
+    wait_for("the standby to answer", async || {
+        standby.ready().await.0 == StatusCode::OK
+    })
+    .await;
+    let (server, name) = prepared.db.rsplit_once('/').unwrap();
+    let mut admin =
+        <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
+            .await
+            .unwrap();
+    let close = |allow: bool| format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}");
+    sqlx::query(&close(false))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(name)
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    for node in [&holder, &standby] {
+        let asked = Instant::now();
+        let (status, ready) = node.ready().await;
+        let answered = asked.elapsed();
+        println!("/readyz with the database gone answered {status} after {answered:?}");
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+        assert_eq!(ready["database"], "unreachable", "{ready}");
+        assert!(answered < AT_ONCE, "answered after {answered:?}");
+    }
+    sqlx::query(&close(true)).execute(&mut admin).await.unwrap();
+    wait_for(
+        "both nodes to be ready again, one holding the lease",
+        async || {
+            let (a, b) = (holder.ready().await, standby.ready().await);
+            a.0 == StatusCode::OK
+                && b.0 == StatusCode::OK
+                && [&a.1, &b.1]
+                    .iter()
+                    .filter(|r| r["lease"] == "holder")
+                    .count()
+                    == 1
+        },
+    )
+    .await;
     standby.stop().await;
     holder.stop().await;
 }

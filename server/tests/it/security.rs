@@ -381,9 +381,12 @@ async fn the_database_is_private_and_holds_no_usable_session_id() {
 
     let value = cookie.split_once('=').unwrap().1.to_string();
     let id: tower_sessions::session::Id = value.parse().unwrap();
-    let store = bridgekeeper::open_store(portal.database_url())
+    let bridgekeeper::Database::Sqlite(store) = bridgekeeper::open_store(portal.database_url())
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("a SQLite portal");
+    };
     let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions")
         .fetch_all(store.pool())
         .await

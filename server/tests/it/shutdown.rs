@@ -11,8 +11,6 @@ use domain::booking::rules::Span;
 use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
 use domain::bookings::{Actor, Booking, BookingService, EngineBell};
 use domain::password::PasswordHashString;
-use domain::store::bookings::BookingStore;
-use domain::store::{Store, UserStore};
 use domain::zone::Zone;
 use domain::{Role, Username};
 use std::process::{Child, Command, Stdio};
@@ -33,7 +31,7 @@ async fn booked(length: Duration) -> (Prepared, MeetingId) {
         .numbers_from("1")
         .prepare()
         .await;
-    let store = Arc::new(prepared.store.clone());
+    let store = prepared.store.store();
     let user = store
         .insert_user(
             &Username::parse("sam").unwrap(),
@@ -42,10 +40,7 @@ async fn booked(length: Duration) -> (Prepared, MeetingId) {
         )
         .await
         .unwrap();
-    let bookings = BookingService::new(
-        store.clone() as Arc<dyn Store>,
-        Arc::new(EngineBell::default()),
-    );
+    let bookings = BookingService::new(store.clone(), Arc::new(EngineBell::default()));
     let start = OffsetDateTime::now_utc() + Duration::from_secs(2);
     let id = bookings
         .book(

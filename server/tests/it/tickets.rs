@@ -2,7 +2,7 @@
 //! file holding one user per role and two systems with their first tickets.
 
 use crate::support::{ONE_PER_ROLE, Portal};
-use domain::store::{NewSystem, SystemStore};
+use domain::store::NewSystem;
 use domain::system::{Connectivity, SystemId, TlsChoice};
 use domain::ticket::{BLANK_SYSTEM_NAME_MESSAGE, DIAL_NUMBER_MESSAGE, TicketKind};
 use reqwest::StatusCode;

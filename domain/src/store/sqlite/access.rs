@@ -1,7 +1,6 @@
 //! Per-system permissions in SQLite.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::UserId;
 use crate::store::StoreError;
 use crate::store::access::AccessStore;
@@ -11,9 +10,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 fn scope(text: &str) -> Result<Scope, StoreError> {
-    Scope::parse(text).ok_or_else(|| {
-        StoreError::Database(format!("unknown access scope `{text}` in the database"))
-    })
+    Scope::parse(text).ok_or_else(|| StoreError::corrupt("access scope", text))
 }
 
 impl SqliteStore {
@@ -30,13 +27,12 @@ impl SqliteStore {
         ))
         .bind(system.map(|s| s.0))
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         for row in &heads {
-            let id = SystemId(row.try_get("system_id").map_err(db_err)?);
+            let id = SystemId(row.try_get("system_id")?);
             let list = AccessList {
-                booking: scope(row.try_get("booking").map_err(db_err)?)?,
-                editing: scope(row.try_get("editing").map_err(db_err)?)?,
+                booking: scope(row.try_get("booking")?)?,
+                editing: scope(row.try_get("editing")?)?,
                 ..AccessList::default()
             };
             lists.insert(id, list);
@@ -47,16 +43,15 @@ impl SqliteStore {
         ))
         .bind(system.map(|s| s.0))
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         for row in &members {
-            let id = SystemId(row.try_get("system_id").map_err(db_err)?);
-            let user = UserId(row.try_get("user_id").map_err(db_err)?);
+            let id = SystemId(row.try_get("system_id")?);
+            let user = UserId(row.try_get("user_id")?);
             if let Some(list) = lists.get_mut(&id) {
-                if row.try_get::<bool, _>("may_book").map_err(db_err)? {
+                if row.try_get::<bool, _>("may_book")? {
                     list.bookers.insert(user);
                 }
-                if row.try_get::<bool, _>("may_edit").map_err(db_err)? {
+                if row.try_get::<bool, _>("may_edit")? {
                     list.editors.insert(user);
                 }
             }
@@ -84,7 +79,7 @@ impl AccessStore for SqliteStore {
             .bind(system.0)
             .fetch_optional(self.pool())
             .await
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 
     async fn set_access_list(
@@ -93,12 +88,11 @@ impl AccessStore for SqliteStore {
         list: &AccessList,
         by: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM systems WHERE id = ?")
             .bind(system.0)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         if exists.is_none() {
             return Ok(false);
         }
@@ -114,12 +108,11 @@ impl AccessStore for SqliteStore {
         .bind(by)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        ?;
         sqlx::query("DELETE FROM system_access_users WHERE system_id = ?")
             .bind(system.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         for user in list.bookers.union(&list.editors) {
             sqlx::query(
                 "INSERT INTO system_access_users (system_id, user_id, may_book, may_edit) \
@@ -130,10 +123,9 @@ impl AccessStore for SqliteStore {
             .bind(list.bookers.contains(user))
             .bind(list.editors.contains(user))
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 }

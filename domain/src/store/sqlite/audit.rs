@@ -3,7 +3,6 @@
 
 use super::SqliteStore;
 use super::bookings::{from_ms, ms};
-use super::db_err;
 use crate::audit::{AuditEntry, AuditFilter};
 use crate::booking::MeetingId;
 use crate::store::StoreError;
@@ -48,20 +47,16 @@ impl AuditStore for SqliteStore {
             .bind(filter.limit as i64)
             .bind(filter.offset as i64)
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok(AuditEntry {
-                    at: crate::zone::format_utc(from_ms(r.try_get("at_ms").map_err(db_err)?)),
-                    actor: r.try_get("actor").map_err(db_err)?,
-                    action: r.try_get("action").map_err(db_err)?,
-                    subject: r.try_get("subject").map_err(db_err)?,
-                    meeting: r
-                        .try_get::<Option<i64>, _>("meeting_id")
-                        .map_err(db_err)?
-                        .map(MeetingId),
-                    outcome: r.try_get("outcome").map_err(db_err)?,
+                    at: crate::zone::format_utc(from_ms(r.try_get("at_ms")?)),
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    meeting: r.try_get::<Option<i64>, _>("meeting_id")?.map(MeetingId),
+                    outcome: r.try_get("outcome")?,
                 })
             })
             .collect()

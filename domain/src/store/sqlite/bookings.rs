@@ -1,21 +1,22 @@
-//! Conferences, meetings and their history in SQLite. Writes that must see what is booked take
-//! the write lock first (`BEGIN IMMEDIATE`), so racing savers run one after the other.
+//! Conferences, meetings and their history in SQLite. A [`BookingWrite`] takes the write lock
+//! first (`BEGIN IMMEDIATE`), so racing writers run one after the other; the rules that decide
+//! what it writes are in `domain` (`booking::changes`, `scheduler::steps`).
 
 use super::SqliteStore;
-use super::db_err;
+use crate::UserId;
 use crate::booking::rules::{Booked, Occupancy, Span};
 use crate::booking::{
     ConferenceId, ConferenceSettings, ConferenceType, MeetingEvent, MeetingId, MeetingState,
-    Passcode, SipUri, Title,
+    Passcode, SipUri,
 };
 use crate::store::StoreError;
 use crate::store::bookings::{
-    BookingStore, Changed, ConferenceRecord, MeetingFilter, MeetingRecord, MeetingSlot,
-    NewConference, Placer, Relocation, SeriesChange, Step,
+    BookingStore, BookingWrite, ConferenceRecord, ConferenceUpdate, MeetingFilter, MeetingRecord,
+    MeetingSlot, MeetingUpdate, NewConference, NewEvent, NewTicket, Occurrence, Series, Step,
+    StepSubject,
 };
-use crate::system::SystemId;
-use crate::ticket::TicketKind;
-use crate::{FieldErrors, UserId};
+use crate::system::{SystemId, display_name};
+use crate::ticket::{TicketKind, TicketState};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashMap;
@@ -31,8 +32,8 @@ pub(super) fn from_ms(v: i64) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Database(format!("unknown {what} `{value}` in the database"))
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::corrupt(what, value)
 }
 
 fn participants_of(text: Option<String>) -> Vec<SipUri> {
@@ -42,34 +43,34 @@ fn participants_of(text: Option<String>) -> Vec<SipUri> {
         .collect()
 }
 
-/// A system's name as the pages show it (`s` being the systems table); a macro, so the queries
-/// that need it take it in their text.
-macro_rules! system_name {
-    () => {
-        "COALESCE(NULLIF(s.name, ''), 'No Name (' || replace(replace(s.address, 'https://', ''), 'http://', '') || ')')"
-    };
+/// `?, ?, …` for binding each of `states` (the lists of states are Rust's, never the SQL's).
+fn marks(states: &[MeetingState]) -> String {
+    vec!["?"; states.len()].join(", ")
 }
 
-const MEETING_COLUMNS: &str = concat!(
-    "m.id, m.conference_id, m.occurrence, m.title, m.start_ms, m.end_ms, \
+const MEETING_COLUMNS: &str = "m.id, m.conference_id, m.occurrence, m.title, m.start_ms, m.end_ms, \
      m.system_id, m.state, m.placeholder_idx, m.co_space_id, m.call_id, m.call_endpoint, \
      m.dress_version, m.applied_dress, m.retry_at_ms, m.attempts, m.call_created_ms, m.failure, \
-     m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, ",
-    system_name!(),
-    " AS system_name, \
+     m.ticket_id, c.conference_type, c.owner_id, c.owner_name, c.passcode, \
+     s.name AS system_name, s.address AS system_address, \
      (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
-      WHERE p.conference_id = m.conference_id) AS participants"
-);
+      WHERE p.conference_id = m.conference_id) AS participants";
 
 const MEETING_FROM: &str = " FROM meetings m JOIN conferences c ON c.id = m.conference_id \
      JOIN systems s ON s.id = m.system_id";
 
 fn meeting_from_row(row: &SqliteRow) -> Result<MeetingRecord, StoreError> {
-    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(db_err);
-    let get_opt_i64 = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(db_err);
-    let get_opt_str = |name: &str| row.try_get::<Option<String>, _>(name).map_err(db_err);
-    let state: String = row.try_get("state").map_err(db_err)?;
-    let kind: String = row.try_get("conference_type").map_err(db_err)?;
+    let get_i64 = |name: &str| row.try_get::<i64, _>(name).map_err(StoreError::from);
+    let get_opt_i64 = |name: &str| {
+        row.try_get::<Option<i64>, _>(name)
+            .map_err(StoreError::from)
+    };
+    let get_opt_str = |name: &str| {
+        row.try_get::<Option<String>, _>(name)
+            .map_err(StoreError::from)
+    };
+    let state: String = row.try_get("state")?;
+    let kind: String = row.try_get("conference_type")?;
     let (start, end) = (from_ms(get_i64("start_ms")?), from_ms(get_i64("end_ms")?));
     let placeholder = get_opt_i64("placeholder_idx")?
         .zip(get_opt_str("co_space_id")?)
@@ -78,10 +79,13 @@ fn meeting_from_row(row: &SqliteRow) -> Result<MeetingRecord, StoreError> {
         id: MeetingId(get_i64("id")?),
         conference: ConferenceId(get_i64("conference_id")?),
         occurrence: get_i64("occurrence")? as u32,
-        title: row.try_get("title").map_err(db_err)?,
+        title: row.try_get("title")?,
         span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
         system: SystemId(get_i64("system_id")?),
-        system_name: row.try_get("system_name").map_err(db_err)?,
+        system_name: display_name(
+            &row.try_get::<String, _>("system_name")?,
+            &row.try_get::<String, _>("system_address")?,
+        ),
         state: MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?,
         placeholder,
         call: get_opt_str("call_id")?.zip(get_opt_str("call_endpoint")?),
@@ -95,82 +99,42 @@ fn meeting_from_row(row: &SqliteRow) -> Result<MeetingRecord, StoreError> {
         conference_type: ConferenceType::parse(&kind)
             .ok_or_else(|| corrupt("conference type", &kind))?,
         owner: UserId(get_i64("owner_id")?),
-        owner_name: row.try_get("owner_name").map_err(db_err)?,
+        owner_name: row.try_get("owner_name")?,
         passcode: get_opt_str("passcode")?
             .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
         participants: participants_of(get_opt_str("participants")?),
     })
 }
 
-/// What holds capacity around `[from, to)`, read inside the caller's transaction.
-async fn occupancy(
-    tx: &mut Transaction<'static, Sqlite>,
-    from: OffsetDateTime,
-    to: OffsetDateTime,
-    leave_out: &[MeetingId],
-) -> Result<Occupancy, StoreError> {
-    let capacity =
-        sqlx::query("SELECT system_id, COUNT(*) AS n FROM placeholders GROUP BY system_id")
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
-                Ok((
-                    SystemId(r.try_get("system_id").map_err(db_err)?),
-                    r.try_get::<i64, _>("n").map_err(db_err)? as usize,
-                ))
-            })
-            .collect::<Result<HashMap<_, _>, StoreError>>()?;
-    let rows = sqlx::query(
-        "SELECT m.id, m.system_id, m.start_ms, m.end_ms, \
-         (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
-          WHERE p.conference_id = m.conference_id) AS participants \
-         FROM meetings m WHERE m.state IN ('pending', 'starting', 'ongoing', 'ending') \
-         AND m.start_ms < ? AND m.end_ms > ?",
+fn span_of(row: &SqliteRow) -> Result<Span, StoreError> {
+    Span::new(
+        from_ms(row.try_get("start_ms")?),
+        from_ms(row.try_get("end_ms")?),
     )
-    .bind(ms(to))
-    .bind(ms(from))
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(db_err)?;
-    let mut booked = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id = MeetingId(r.try_get("id").map_err(db_err)?);
-        if leave_out.contains(&id) {
-            continue;
-        }
-        let start = from_ms(r.try_get("start_ms").map_err(db_err)?);
-        let end = from_ms(r.try_get("end_ms").map_err(db_err)?);
-        booked.push(Booked {
-            meeting: id,
-            system: SystemId(r.try_get("system_id").map_err(db_err)?),
-            span: Span::new(start, end).ok_or_else(|| corrupt("span", "end before start"))?,
-            participants: participants_of(r.try_get("participants").map_err(db_err)?),
-        });
-    }
-    Ok(Occupancy { capacity, booked })
+    .ok_or_else(|| corrupt("span", "end before start"))
 }
 
-async fn insert_event(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: MeetingId,
-    actor: Option<&str>,
-    action: &str,
-    outcome: &str,
-) -> Result<(), StoreError> {
-    let event = crate::store::bookings::NewEvent {
-        actor: actor.map(str::to_string),
-        action: action.to_string(),
-        outcome: outcome.to_string(),
-    };
-    insert_events(tx, &[(id, &event)]).await
+fn state_of(row: &SqliteRow) -> Result<MeetingState, StoreError> {
+    let state: String = row.try_get("state")?;
+    MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))
 }
+
+fn occurrence_of(row: &SqliteRow) -> Result<Occurrence, StoreError> {
+    Ok(Occurrence {
+        id: MeetingId(row.try_get("id")?),
+        conference: ConferenceId(row.try_get("conference_id")?),
+        state: state_of(row)?,
+        system: SystemId(row.try_get("system_id")?),
+        span: span_of(row)?,
+    })
+}
+
+const OCCURRENCE_COLUMNS: &str = "id, conference_id, state, system_id, start_ms, end_ms";
 
 /// History lines, many per statement (a batch of engine steps writes them all at once).
 async fn insert_events(
     tx: &mut Transaction<'static, Sqlite>,
-    events: &[(MeetingId, &crate::store::bookings::NewEvent)],
+    events: &[(MeetingId, &NewEvent)],
 ) -> Result<(), StoreError> {
     // 5 values a row, well under SQLite's limit on a statement's parameters.
     const ROWS: usize = 200;
@@ -189,7 +153,7 @@ async fn insert_events(
                 .bind(event.action.as_str())
                 .bind(event.outcome.as_str());
         }
-        query.execute(&mut **tx).await.map_err(db_err)?;
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -202,19 +166,16 @@ async fn read_conference_settings(
          extend_step_minutes, preferred_system_id FROM conference_settings WHERE id = 1",
     )
     .fetch_one(conn)
-    .await
-    .map_err(db_err)?;
-    let minutes = |name: &str| -> Result<u32, StoreError> {
-        Ok(row.try_get::<i64, _>(name).map_err(db_err)? as u32)
-    };
+    .await?;
+    let minutes =
+        |name: &str| -> Result<u32, StoreError> { Ok(row.try_get::<i64, _>(name)? as u32) };
     Ok(ConferenceSettings {
-        default_title: row.try_get("default_title").map_err(db_err)?,
+        default_title: row.try_get("default_title")?,
         default_duration_minutes: minutes("default_duration_minutes")?,
         start_early_minutes: minutes("start_early_minutes")?,
         extend_step_minutes: minutes("extend_step_minutes")?,
         preferred_system: row
-            .try_get::<Option<i64>, _>("preferred_system_id")
-            .map_err(db_err)?
+            .try_get::<Option<i64>, _>("preferred_system_id")?
             .map(SystemId),
     })
 }
@@ -224,14 +185,14 @@ impl SqliteStore {
         self.pool()
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 }
 
 #[async_trait::async_trait]
 impl BookingStore for SqliteStore {
     async fn conference_settings(&self) -> Result<ConferenceSettings, StoreError> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        let mut conn = self.pool().acquire().await?;
         read_conference_settings(&mut conn).await
     }
 
@@ -248,15 +209,7 @@ impl BookingStore for SqliteStore {
             .into_iter()
             .flatten()
         {
-            let name: Option<String> = sqlx::query_scalar(concat!(
-                "SELECT ",
-                system_name!(),
-                " FROM systems s WHERE s.id = ?"
-            ))
-            .bind(system.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            let name = read_system_name(&mut tx, system).await?;
             names.insert(
                 system,
                 name.unwrap_or_else(|| format!("system {}", system.0)),
@@ -278,8 +231,7 @@ impl BookingStore for SqliteStore {
         .bind(settings.preferred_system.map(|s| s.0))
         .bind(by)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         sqlx::query(
             "INSERT INTO audit_events (at_ms, actor, action, subject, outcome) \
              VALUES (?, ?, 'Changed', 'Conference Settings', ?)",
@@ -288,461 +240,20 @@ impl BookingStore for SqliteStore {
         .bind(by)
         .bind(changes.join("; "))
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn insert_conference(
+    async fn begin_write(
         &self,
-        new: &NewConference,
-        place: &Placer<'_>,
-    ) -> Result<Result<(ConferenceId, Vec<MeetingId>), FieldErrors>, StoreError> {
-        let (Some(from), Some(to)) = (
-            new.occurrences.iter().map(Span::start).min(),
-            new.occurrences.iter().map(Span::end).max(),
-        ) else {
-            return Ok(Err(FieldErrors::single("date", "no occurrence to book")));
-        };
+        fence: Option<&crate::lease::Fence>,
+    ) -> Result<Box<dyn BookingWrite>, StoreError> {
         let mut tx = self.immediate().await?;
-        let occupancy = occupancy(&mut tx, from, to, &[]).await?;
-        let system = match place(&occupancy, &new.occurrences) {
-            Ok(system) => system,
-            Err(errors) => return Ok(Err(errors)),
-        };
-        let conference = sqlx::query(
-            "INSERT INTO conferences (owner_id, owner_name, conference_type, auto_system, \
-             time_zone, passcode, notes, recurrence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(new.owner.0)
-        .bind(&new.owner_name)
-        .bind(new.conference_type.as_str())
-        .bind(new.auto_system)
-        .bind(&new.zone)
-        .bind(new.passcode.as_ref().map(Passcode::expose))
-        .bind(&new.notes)
-        .bind(&new.recurrence)
-        .bind(ms(OffsetDateTime::now_utc()))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .last_insert_rowid();
-        for (position, uri) in new.participants.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO conference_participants (conference_id, position, uri) VALUES (?, ?, ?)",
-            )
-            .bind(conference)
-            .bind(position as i64)
-            .bind(uri.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        if let Some(fence) = fence {
+            super::lease::check_fence(&mut tx, fence).await?;
         }
-        let mut meetings = Vec::with_capacity(new.occurrences.len());
-        for (occurrence, span) in new.occurrences.iter().enumerate() {
-            let id = sqlx::query(
-                "INSERT INTO meetings (conference_id, occurrence, title, start_ms, end_ms, \
-                 system_id, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-            )
-            .bind(conference)
-            .bind(occurrence as i64 + 1)
-            .bind(new.title.as_str())
-            .bind(ms(span.start()))
-            .bind(ms(span.end()))
-            .bind(system.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .last_insert_rowid();
-            let id = MeetingId(id);
-            insert_event(&mut tx, id, Some(&new.owner_name), "Booked", "saved").await?;
-            meetings.push(id);
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(Ok((ConferenceId(conference), meetings)))
-    }
-
-    async fn change_meeting(
-        &self,
-        id: MeetingId,
-        title: &Title,
-        span: Span,
-        by: &str,
-        action: &str,
-    ) -> Result<Changed, StoreError> {
-        let mut tx = self.immediate().await?;
-        let row = sqlx::query(
-            "SELECT m.state, m.system_id, m.start_ms, m.end_ms, \
-             (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
-              WHERE p.conference_id = m.conference_id) AS participants \
-             FROM meetings m WHERE m.id = ?",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let Some(row) = row else {
-            return Ok(Changed::NotFound);
-        };
-        let state: String = row.try_get("state").map_err(db_err)?;
-        let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
-        let system = SystemId(row.try_get("system_id").map_err(db_err)?);
-        let stored_start = from_ms(row.try_get("start_ms").map_err(db_err)?);
-        let stored_end = from_ms(row.try_get("end_ms").map_err(db_err)?);
-        let participants = participants_of(row.try_get("participants").map_err(db_err)?);
-        if state.is_final() || state == MeetingState::Ending {
-            return Ok(Changed::NotAllowed(state));
-        }
-        // A live meeting keeps its start.
-        let span = if state.is_live() {
-            match Span::new(stored_start, span.end()) {
-                Some(s) => s,
-                None => {
-                    return Ok(Changed::Refused(FieldErrors::single(
-                        "end_time",
-                        "must be after the start",
-                    )));
-                }
-            }
-        } else {
-            span
-        };
-        // Time given back (ending early, a shorter slot) books nothing new: the rules that guard
-        // new time never refuse it, even where a shrunk placeholder range left the system over-full.
-        let books_new_time = span.start() < stored_start || span.end() > stored_end;
-        if books_new_time {
-            // The same rules as a new booking's, on what else is booked (its other occurrences
-            // included: moved onto one of them, its participants would be in both).
-            let occupancy = occupancy(&mut tx, span.start(), span.end(), &[id]).await?;
-            let mut refused = FieldErrors::default();
-            if occupancy.first_over_capacity(system, &[span]).is_some() {
-                refused.add(
-                    "end_time",
-                    "the system has no free placeholder for that time",
-                );
-            }
-            if let Some(refusal) = occupancy.participants_refusal(&[span], &participants) {
-                refused.add("participants", refusal);
-            }
-            if !refused.is_empty() {
-                return Ok(Changed::Refused(refused));
-            }
-        }
-        sqlx::query(
-            "UPDATE meetings SET title = ?, start_ms = ?, end_ms = ?, \
-             dress_version = dress_version + (CASE WHEN state IN ('starting', 'ongoing') THEN 1 ELSE 0 END) \
-             WHERE id = ?",
-        )
-        .bind(title.as_str())
-        .bind(ms(span.start()))
-        .bind(ms(span.end()))
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let outcome = format!(
-            "{} – {}",
-            crate::zone::format_utc(span.start()),
-            crate::zone::format_utc(span.end())
-        );
-        insert_event(&mut tx, id, Some(by), action, &outcome).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(Changed::Done)
-    }
-
-    async fn change_series(
-        &self,
-        conference: ConferenceId,
-        change: &SeriesChange,
-        relocation: Option<&Relocation<'_>>,
-        by: &str,
-    ) -> Result<Changed, StoreError> {
-        let mut tx = self.immediate().await?;
-        let kind: Option<String> =
-            sqlx::query_scalar("SELECT conference_type FROM conferences WHERE id = ?")
-                .bind(conference.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        let Some(kind) = kind else {
-            return Ok(Changed::NotFound);
-        };
-        let stored_type =
-            ConferenceType::parse(&kind).ok_or_else(|| corrupt("conference type", &kind))?;
-        let rows = sqlx::query(
-            "SELECT id, state, system_id, start_ms, end_ms FROM meetings WHERE conference_id = ?",
-        )
-        .bind(conference.0)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if rows.is_empty() {
-            return Ok(Changed::NotFound);
-        }
-        // Every occurrence not over yet (nor being put back), with its span after the change.
-        let mut remaining: Vec<(MeetingId, MeetingState, SystemId, Span)> = Vec::new();
-        for row in &rows {
-            let id = MeetingId(row.try_get("id").map_err(db_err)?);
-            let state: String = row.try_get("state").map_err(db_err)?;
-            let state =
-                MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
-            let stored = Span::new(
-                from_ms(row.try_get("start_ms").map_err(db_err)?),
-                from_ms(row.try_get("end_ms").map_err(db_err)?),
-            )
-            .ok_or_else(|| corrupt("span", "end before start"))?;
-            let moved = change.moves.iter().find(|(m, _)| *m == id).map(|(_, s)| *s);
-            if moved.is_some() && state != MeetingState::Pending {
-                return Ok(Changed::NotAllowed(state));
-            }
-            if !state.is_final() && state != MeetingState::Ending {
-                let system = SystemId(row.try_get("system_id").map_err(db_err)?);
-                remaining.push((id, state, system, moved.unwrap_or(stored)));
-            }
-        }
-        if change
-            .moves
-            .iter()
-            .any(|(m, _)| !remaining.iter().any(|r| r.0 == *m))
-        {
-            return Ok(Changed::NotFound);
-        }
-        // The type is the conference's, and a running occurrence was started by it (dialled out
-        // or not, a call or only capacity held): changing it under the meeting would leave the
-        // engine ending something other than what it started.
-        if change.conference_type != stored_type
-            && let Some(live) = remaining.iter().find(|r| r.1.is_live())
-        {
-            return Ok(Changed::Refused(FieldErrors::single(
-                "conference_type",
-                format!(
-                    "cannot change while the occurrence of {} runs (as {}): change it once it has ended",
-                    crate::zone::format_utc(live.3.start()),
-                    stored_type.label()
-                ),
-            )));
-        }
-        // Only pending occurrences move to another system: a running one keeps its call.
-        let relocating: Vec<MeetingId> = match relocation {
-            Some(_) => remaining
-                .iter()
-                .filter(|r| r.1 == MeetingState::Pending)
-                .map(|r| r.0)
-                .collect(),
-            None => Vec::new(),
-        };
-        if relocation.is_some() && relocating.is_empty() {
-            return Ok(Changed::Refused(FieldErrors::single(
-                "system",
-                "only meetings that have not started move to another system, and none is left",
-            )));
-        }
-        let mut new_system = None;
-        if let (Some(from), Some(to)) = (
-            remaining.iter().map(|r| r.3.start()).min(),
-            remaining.iter().map(|r| r.3.end()).max(),
-        ) {
-            let own: Vec<MeetingId> = rows
-                .iter()
-                .filter_map(|r| r.try_get("id").ok().map(MeetingId))
-                .collect();
-            // What the change books anew is left out of what is booked: the moved occurrences,
-            // and every pending one when they change system.
-            let mut leave_out: Vec<MeetingId> = change.moves.iter().map(|(m, _)| *m).collect();
-            leave_out.extend(&relocating);
-            let occupancy = occupancy(&mut tx, from, to, &leave_out).await?;
-            if let Some(relocation) = relocation {
-                // The new system takes every pending occurrence: the same placer (capacity,
-                // participants) as a new booking's. The running ones stay where they are.
-                let spans: Vec<Span> = remaining
-                    .iter()
-                    .filter(|r| relocating.contains(&r.0))
-                    .map(|r| r.3)
-                    .collect();
-                match (relocation.place)(&occupancy, &spans) {
-                    Ok(system) => new_system = Some(system),
-                    Err(errors) => return Ok(Changed::Refused(errors)),
-                }
-            } else {
-                let mut systems: Vec<SystemId> = remaining.iter().map(|r| r.2).collect();
-                systems.dedup();
-                for system in systems {
-                    let spans: Vec<Span> = change
-                        .moves
-                        .iter()
-                        .filter(|(m, _)| remaining.iter().any(|r| r.0 == *m && r.2 == system))
-                        .map(|(_, s)| *s)
-                        .collect();
-                    if let Some(at) = occupancy.first_over_capacity(system, &spans) {
-                        return Ok(Changed::Refused(FieldErrors::single(
-                            "start_time",
-                            format!(
-                                "the system has no free placeholder at {}",
-                                crate::zone::format_utc(spans[at].start())
-                            ),
-                        )));
-                    }
-                }
-            }
-            // The series' own occurrences never clash with its participants.
-            let others = Occupancy {
-                capacity: occupancy.capacity,
-                booked: occupancy
-                    .booked
-                    .into_iter()
-                    .filter(|b| !own.contains(&b.meeting))
-                    .collect(),
-            };
-            let spans: Vec<Span> = remaining.iter().map(|r| r.3).collect();
-            if let Some(refusal) = others.participants_refusal(&spans, &change.participants) {
-                return Ok(Changed::Refused(FieldErrors::single(
-                    "participants",
-                    refusal,
-                )));
-            }
-        }
-        sqlx::query("UPDATE conferences SET notes = ?, conference_type = ? WHERE id = ?")
-            .bind(&change.notes)
-            .bind(change.conference_type.as_str())
-            .bind(conference.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if let Some(passcode) = &change.passcode {
-            sqlx::query("UPDATE conferences SET passcode = ? WHERE id = ?")
-                .bind(passcode.as_ref().map(Passcode::expose))
-                .bind(conference.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        sqlx::query("DELETE FROM conference_participants WHERE conference_id = ?")
-            .bind(conference.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        for (position, uri) in change.participants.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO conference_participants (conference_id, position, uri) VALUES (?, ?, ?)",
-            )
-            .bind(conference.0)
-            .bind(position as i64)
-            .bind(uri.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        let moved_to = match (relocation, new_system) {
-            (Some(relocation), Some(system)) => {
-                sqlx::query("UPDATE conferences SET auto_system = ? WHERE id = ?")
-                    .bind(relocation.automatic)
-                    .bind(conference.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let name: String = sqlx::query_scalar(concat!(
-                    "SELECT ",
-                    system_name!(),
-                    " FROM systems s WHERE s.id = ?"
-                ))
-                .bind(system.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                Some((system, name))
-            }
-            _ => None,
-        };
-        for (id, state, _, span) in &remaining {
-            if let Some((system, _)) = &moved_to
-                && relocating.contains(id)
-            {
-                sqlx::query("UPDATE meetings SET system_id = ? WHERE id = ?")
-                    .bind(system.0)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            // A running meeting takes its new title (and passcode) at its next dress.
-            sqlx::query(
-                "UPDATE meetings SET title = ?, start_ms = ?, end_ms = ?, \
-                 dress_version = dress_version + (CASE WHEN state IN ('starting', 'ongoing') THEN 1 ELSE 0 END) \
-                 WHERE id = ?",
-            )
-            .bind(change.title.as_str())
-            .bind(ms(span.start()))
-            .bind(ms(span.end()))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let outcome = if state.is_live() {
-                "title and shared settings".to_string()
-            } else {
-                let on = match &moved_to {
-                    Some((_, name)) => format!(" on {name}"),
-                    None => String::new(),
-                };
-                format!(
-                    "{} – {}{on}",
-                    crate::zone::format_utc(span.start()),
-                    crate::zone::format_utc(span.end())
-                )
-            };
-            insert_event(&mut tx, *id, Some(by), "Series edited", &outcome).await?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(Changed::Done)
-    }
-
-    async fn cancel_series(&self, conference: ConferenceId, by: &str) -> Result<usize, StoreError> {
-        let mut tx = self.immediate().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "UPDATE meetings SET state = 'cancelled' WHERE conference_id = ? AND state = 'pending' \
-             RETURNING id",
-        )
-        .bind(conference.0)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        for id in &ids {
-            insert_event(
-                &mut tx,
-                MeetingId(*id),
-                Some(by),
-                "Series cancelled",
-                "done",
-            )
-            .await?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(ids.len())
-    }
-
-    async fn cancel_meeting(&self, id: MeetingId, by: &str) -> Result<Changed, StoreError> {
-        let mut tx = self.immediate().await?;
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM meetings WHERE id = ?")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let Some(state) = state else {
-            return Ok(Changed::NotFound);
-        };
-        let state = MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?;
-        if state != MeetingState::Pending {
-            return Ok(Changed::NotAllowed(state));
-        }
-        sqlx::query("UPDATE meetings SET state = 'cancelled' WHERE id = ?")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        insert_event(&mut tx, id, Some(by), "Cancelled", "done").await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(Changed::Done)
+        Ok(Box::new(SqliteWrite { tx }))
     }
 
     async fn conference(&self, id: ConferenceId) -> Result<Option<ConferenceRecord>, StoreError> {
@@ -754,24 +265,23 @@ impl BookingStore for SqliteStore {
         .bind(id.0)
         .fetch_optional(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         let Some(row) = row else { return Ok(None) };
-        let kind: String = row.try_get("conference_type").map_err(db_err)?;
+        let kind: String = row.try_get("conference_type")?;
         Ok(Some(ConferenceRecord {
             id,
-            owner: UserId(row.try_get("owner_id").map_err(db_err)?),
-            owner_name: row.try_get("owner_name").map_err(db_err)?,
+            owner: UserId(row.try_get("owner_id")?),
+            owner_name: row.try_get("owner_name")?,
             conference_type: ConferenceType::parse(&kind)
                 .ok_or_else(|| corrupt("conference type", &kind))?,
-            auto_system: row.try_get("auto_system").map_err(db_err)?,
-            zone: row.try_get("time_zone").map_err(db_err)?,
+            auto_system: row.try_get("auto_system")?,
+            zone: row.try_get("time_zone")?,
             passcode: row
-                .try_get::<Option<String>, _>("passcode")
-                .map_err(db_err)?
+                .try_get::<Option<String>, _>("passcode")?
                 .and_then(|p| Passcode::parse_optional(&p).ok().flatten()),
-            notes: row.try_get("notes").map_err(db_err)?,
-            recurrence: row.try_get("recurrence").map_err(db_err)?,
-            participants: participants_of(row.try_get("participants").map_err(db_err)?),
+            notes: row.try_get("notes")?,
+            recurrence: row.try_get("recurrence")?,
+            participants: participants_of(row.try_get("participants")?),
         }))
     }
 
@@ -781,8 +291,7 @@ impl BookingStore for SqliteStore {
         ))
         .bind(id.0)
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(meeting_from_row)
         .transpose()
@@ -810,14 +319,14 @@ impl BookingStore for SqliteStore {
         .await?
         .iter()
         .map(|row| {
-            let state: String = row.try_get("state").map_err(db_err)?;
+            let state: String = row.try_get("state")?;
             let (start, end) = (
-                from_ms(row.try_get("start_ms").map_err(db_err)?),
-                from_ms(row.try_get("end_ms").map_err(db_err)?),
+                from_ms(row.try_get("start_ms")?),
+                from_ms(row.try_get("end_ms")?),
             );
             Ok(MeetingSlot {
-                id: MeetingId(row.try_get("id").map_err(db_err)?),
-                title: row.try_get("title").map_err(db_err)?,
+                id: MeetingId(row.try_get("id")?),
+                title: row.try_get("title")?,
                 span: Span::new(start, end)
                     .ok_or_else(|| corrupt("meeting span", "end ≤ start"))?,
                 state: MeetingState::parse(&state)
@@ -834,14 +343,14 @@ impl BookingStore for SqliteStore {
         .bind(id.0)
         .fetch_all(self.pool())
         .await
-        .map_err(db_err)?
+        ?
         .iter()
         .map(|r| {
             Ok(MeetingEvent {
-                at: crate::zone::format_utc(from_ms(r.try_get("at_ms").map_err(db_err)?)),
-                actor: r.try_get("actor").map_err(db_err)?,
-                action: r.try_get("action").map_err(db_err)?,
-                outcome: r.try_get("outcome").map_err(db_err)?,
+                at: crate::zone::format_utc(from_ms(r.try_get("at_ms")?)),
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                outcome: r.try_get("outcome")?,
             })
         })
         .collect()
@@ -854,15 +363,9 @@ impl BookingStore for SqliteStore {
              ORDER BY u.username",
         )
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
-        .map(|r| {
-            Ok((
-                UserId(r.try_get("id").map_err(db_err)?),
-                r.try_get("username").map_err(db_err)?,
-            ))
-        })
+        .map(|r| Ok((UserId(r.try_get("id")?), r.try_get("username")?)))
         .collect()
     }
 
@@ -886,8 +389,7 @@ impl BookingStore for SqliteStore {
         .bind(now)
         .bind(now)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(meeting_from_row)
         .collect()
@@ -905,49 +407,22 @@ impl BookingStore for SqliteStore {
         .bind(early.whole_milliseconds() as i64)
         .fetch_one(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(next.map(from_ms))
     }
 
     async fn busy_placeholders(&self, system: SystemId) -> Result<Vec<u64>, StoreError> {
-        let rows: Vec<i64> = sqlx::query_scalar(
+        let sql = format!(
             "SELECT placeholder_idx FROM meetings WHERE system_id = ? AND placeholder_idx IS NOT NULL \
-             AND state IN ('starting', 'ongoing', 'ending')",
-        )
-        .bind(system.0)
-        .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?;
+             AND state IN ({})",
+            marks(&MeetingState::LIVE)
+        );
+        let mut query = sqlx::query_scalar(&sql).bind(system.0);
+        for state in MeetingState::LIVE {
+            query = query.bind(state.as_str());
+        }
+        let rows: Vec<i64> = query.fetch_all(self.pool()).await?;
         Ok(rows.into_iter().map(|i| i as u64).collect())
-    }
-
-    async fn record_steps(
-        &self,
-        fence: Option<&crate::lease::Fence>,
-        steps: &[(MeetingId, MeetingState, Step)],
-    ) -> Result<Vec<Result<bool, StoreError>>, StoreError> {
-        let mut tx = self.immediate().await?;
-        if let Some(fence) = fence {
-            super::lease::check_fence(&mut tx, fence).await?;
-        }
-        let mut outcomes = Vec::with_capacity(steps.len());
-        let mut events = Vec::new();
-        for (id, expected, step) in steps {
-            let outcome = match apply_step(&mut tx, *id, *expected, step).await {
-                // SQLite undoes only the refused UPDATE, the step's first write: the others stand.
-                Err(conflict @ StoreError::Conflict { .. }) => Err(conflict),
-                // Any other failure refuses the whole batch (the transaction is rolled back).
-                Err(e) => return Err(e),
-                Ok(recorded) => Ok(recorded),
-            };
-            if let (Ok(true), Some(event)) = (&outcome, &step.event) {
-                events.push((*id, event));
-            }
-            outcomes.push(outcome);
-        }
-        insert_events(&mut tx, &events).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(outcomes)
     }
 }
 
@@ -1006,53 +481,321 @@ async fn filtered(
     if let Some(title) = &filter.title_contains {
         query = query.bind(title.clone());
     }
-    query.fetch_all(store.pool()).await.map_err(db_err)
+    query
+        .fetch_all(store.pool())
+        .await
+        .map_err(StoreError::from)
 }
 
-/// One engine step inside the caller's transaction, but for its history line: false (nothing
-/// written) if the meeting is no longer `expected`; a `Conflict` is refused by the UPDATE, the
-/// step's first write.
-async fn apply_step(
+/// The system's name as the pages show it.
+async fn read_system_name(
+    conn: &mut sqlx::SqliteConnection,
+    system: SystemId,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT name, address FROM systems WHERE id = ?")
+        .bind(system.0)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(display_name(
+            &r.try_get::<String, _>("name")?,
+            &r.try_get::<String, _>("address")?,
+        ))
+    })
+    .transpose()
+}
+
+async fn insert_participants(
     tx: &mut Transaction<'static, Sqlite>,
-    id: MeetingId,
-    expected: MeetingState,
-    step: &Step,
-) -> Result<bool, StoreError> {
-    let mut sets: Vec<&str> = Vec::new();
-    if step.state.is_some() {
-        sets.push("state = ?");
+    conference: i64,
+    participants: &[SipUri],
+) -> Result<(), StoreError> {
+    for (position, uri) in participants.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO conference_participants (conference_id, position, uri) VALUES (?, ?, ?)",
+        )
+        .bind(conference)
+        .bind(position as i64)
+        .bind(uri.as_str())
+        .execute(&mut **tx)
+        .await?;
     }
-    if step.placeholder.is_some() {
-        sets.push("placeholder_idx = ?, co_space_id = ?");
-    }
-    if step.call.is_some() {
-        sets.push("call_id = ?, call_endpoint = ?");
-    }
-    if step.applied_dress.is_some() {
-        sets.push("applied_dress = ?");
-    }
-    if step.retry_at.is_some() {
-        sets.push("retry_at_ms = ?");
-    }
-    if step.attempts.is_some() {
-        sets.push("attempts = ?");
-    }
-    if step.call_created.is_some() {
-        sets.push("call_created_ms = ?");
-    }
-    if step.failure.is_some() {
-        sets.push("failure = ?");
-    }
-    if !sets.is_empty() {
+    Ok(())
+}
+
+/// A write transaction holding SQLite's write lock (`BEGIN IMMEDIATE`).
+struct SqliteWrite {
+    tx: Transaction<'static, Sqlite>,
+}
+
+#[async_trait::async_trait]
+impl BookingWrite for SqliteWrite {
+    async fn occupancy(&mut self, window: Span) -> Result<Occupancy, StoreError> {
+        let capacity =
+            sqlx::query("SELECT system_id, COUNT(*) AS n FROM placeholders GROUP BY system_id")
+                .fetch_all(&mut *self.tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        SystemId(r.try_get("system_id")?),
+                        r.try_get::<i64, _>("n")? as usize,
+                    ))
+                })
+                .collect::<Result<HashMap<_, _>, StoreError>>()?;
         let sql = format!(
-            "UPDATE meetings SET {} WHERE id = ? AND state = ?{}",
-            sets.join(", "),
-            if step.booked_as.is_some() {
-                " AND system_id = ? AND start_ms = ? AND end_ms = ?"
-            } else {
-                ""
-            }
+            "SELECT m.id, m.system_id, m.start_ms, m.end_ms, \
+             (SELECT GROUP_CONCAT(p.uri, ' ') FROM conference_participants p \
+              WHERE p.conference_id = m.conference_id) AS participants \
+             FROM meetings m WHERE m.state IN ({}) AND m.start_ms < ? AND m.end_ms > ?",
+            marks(&MeetingState::HOLDING_CAPACITY)
         );
+        let mut query = sqlx::query(&sql);
+        for state in MeetingState::HOLDING_CAPACITY {
+            query = query.bind(state.as_str());
+        }
+        let rows = query
+            .bind(ms(window.end()))
+            .bind(ms(window.start()))
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let booked = rows
+            .iter()
+            .map(|r| {
+                Ok(Booked {
+                    meeting: MeetingId(r.try_get("id")?),
+                    system: SystemId(r.try_get("system_id")?),
+                    span: span_of(r)?,
+                    participants: participants_of(r.try_get("participants")?),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Occupancy { capacity, booked })
+    }
+
+    async fn occurrence(&mut self, id: MeetingId) -> Result<Option<Occurrence>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {OCCURRENCE_COLUMNS} FROM meetings WHERE id = ?"
+        ))
+        .bind(id.0)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .as_ref()
+        .map(occurrence_of)
+        .transpose()
+    }
+
+    async fn series(&mut self, conference: ConferenceId) -> Result<Option<Series>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.conference_type, (SELECT GROUP_CONCAT(p.uri, ' ') FROM \
+             (SELECT uri FROM conference_participants WHERE conference_id = c.id ORDER BY position) p) \
+             AS participants FROM conferences c WHERE c.id = ?",
+        )
+        .bind(conference.0)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let kind: String = row.try_get("conference_type")?;
+        let occurrences = sqlx::query(&format!(
+            "SELECT {OCCURRENCE_COLUMNS} FROM meetings WHERE conference_id = ? ORDER BY occurrence"
+        ))
+        .bind(conference.0)
+        .fetch_all(&mut *self.tx)
+        .await?
+        .iter()
+        .map(occurrence_of)
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(Series {
+            id: conference,
+            conference_type: ConferenceType::parse(&kind)
+                .ok_or_else(|| corrupt("conference type", &kind))?,
+            participants: participants_of(row.try_get("participants")?),
+            occurrences,
+        }))
+    }
+
+    async fn system_name(&mut self, system: SystemId) -> Result<Option<String>, StoreError> {
+        read_system_name(&mut self.tx, system).await
+    }
+
+    async fn insert_conference(
+        &mut self,
+        new: &NewConference,
+        system: SystemId,
+    ) -> Result<(ConferenceId, Vec<MeetingId>), StoreError> {
+        let conference = sqlx::query(
+            "INSERT INTO conferences (owner_id, owner_name, conference_type, auto_system, \
+             time_zone, passcode, notes, recurrence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(new.owner.0)
+        .bind(&new.owner_name)
+        .bind(new.conference_type.as_str())
+        .bind(new.auto_system)
+        .bind(&new.zone)
+        .bind(new.passcode.as_ref().map(Passcode::expose))
+        .bind(&new.notes)
+        .bind(&new.recurrence)
+        .bind(ms(OffsetDateTime::now_utc()))
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get::<i64, _>("id")?;
+        insert_participants(&mut self.tx, conference, &new.participants).await?;
+        let mut meetings = Vec::with_capacity(new.occurrences.len());
+        for (occurrence, span) in new.occurrences.iter().enumerate() {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO meetings (conference_id, occurrence, title, start_ms, end_ms, \
+                 system_id, state) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(conference)
+            .bind(occurrence as i64 + 1)
+            .bind(new.title.as_str())
+            .bind(ms(span.start()))
+            .bind(ms(span.end()))
+            .bind(system.0)
+            .bind(MeetingState::Pending.as_str())
+            .fetch_one(&mut *self.tx)
+            .await?;
+            meetings.push(MeetingId(id));
+        }
+        Ok((ConferenceId(conference), meetings))
+    }
+
+    async fn update_conference(
+        &mut self,
+        id: ConferenceId,
+        update: &ConferenceUpdate,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE conferences SET notes = ?, conference_type = ?, \
+             passcode = CASE WHEN ? THEN ? ELSE passcode END, \
+             auto_system = COALESCE(?, auto_system) WHERE id = ?",
+        )
+        .bind(&update.notes)
+        .bind(update.conference_type.as_str())
+        .bind(update.passcode.is_some())
+        .bind(
+            update
+                .passcode
+                .as_ref()
+                .and_then(|p| p.as_ref().map(Passcode::expose)),
+        )
+        .bind(update.auto_system)
+        .bind(id.0)
+        .execute(&mut *self.tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM conference_participants WHERE conference_id = ?")
+            .bind(id.0)
+            .execute(&mut *self.tx)
+            .await?;
+        insert_participants(&mut self.tx, id.0, &update.participants).await?;
+        Ok(true)
+    }
+
+    async fn update_meeting(
+        &mut self,
+        id: MeetingId,
+        update: &MeetingUpdate,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE meetings SET title = COALESCE(?, title), start_ms = COALESCE(?, start_ms), \
+             end_ms = COALESCE(?, end_ms), system_id = COALESCE(?, system_id), \
+             state = COALESCE(?, state), dress_version = dress_version + ? WHERE id = ?",
+        )
+        .bind(update.title.as_deref())
+        .bind(update.span.map(|s| ms(s.start())))
+        .bind(update.span.map(|s| ms(s.end())))
+        .bind(update.system.map(|s| s.0))
+        .bind(update.state.map(MeetingState::as_str))
+        .bind(i64::from(update.redress))
+        .bind(id.0)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn add_events(&mut self, events: &[(MeetingId, &NewEvent)]) -> Result<(), StoreError> {
+        insert_events(&mut self.tx, events).await
+    }
+
+    async fn step_subject(&mut self, id: MeetingId) -> Result<Option<StepSubject>, StoreError> {
+        let row = sqlx::query(
+            "SELECT m.state, m.system_id, m.start_ms, m.end_ms, m.placeholder_idx, \
+             (SELECT t.id FROM tickets t WHERE t.id = m.ticket_id AND t.state <> ?) AS open_ticket \
+             FROM meetings m WHERE m.id = ?",
+        )
+        .bind(TicketState::Closed.as_str())
+        .bind(id.0)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|r| {
+            Ok(StepSubject {
+                state: state_of(&r)?,
+                system: SystemId(r.try_get("system_id")?),
+                span: span_of(&r)?,
+                placeholder: r
+                    .try_get::<Option<i64>, _>("placeholder_idx")?
+                    .map(|i| i as u64),
+                open_ticket: r.try_get("open_ticket")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn placeholder_holder(
+        &mut self,
+        system: SystemId,
+        index: u64,
+        except: MeetingId,
+    ) -> Result<Option<MeetingId>, StoreError> {
+        let sql = format!(
+            "SELECT id FROM meetings WHERE system_id = ? AND placeholder_idx = ? AND id <> ? \
+             AND state IN ({}) LIMIT 1",
+            marks(&MeetingState::LIVE)
+        );
+        let mut query = sqlx::query_scalar(&sql)
+            .bind(system.0)
+            .bind(index as i64)
+            .bind(except.0);
+        for state in MeetingState::LIVE {
+            query = query.bind(state.as_str());
+        }
+        Ok(query.fetch_optional(&mut *self.tx).await?.map(MeetingId))
+    }
+
+    async fn write_step(&mut self, id: MeetingId, step: &Step) -> Result<bool, StoreError> {
+        let mut sets: Vec<&str> = Vec::new();
+        if step.state.is_some() {
+            sets.push("state = ?");
+        }
+        if step.placeholder.is_some() {
+            sets.push("placeholder_idx = ?, co_space_id = ?");
+        }
+        if step.call.is_some() {
+            sets.push("call_id = ?, call_endpoint = ?");
+        }
+        if step.applied_dress.is_some() {
+            sets.push("applied_dress = ?");
+        }
+        if step.retry_at.is_some() {
+            sets.push("retry_at_ms = ?");
+        }
+        if step.attempts.is_some() {
+            sets.push("attempts = ?");
+        }
+        if step.call_created.is_some() {
+            sets.push("call_created_ms = ?");
+        }
+        if step.failure.is_some() {
+            sets.push("failure = ?");
+        }
+        if sets.is_empty() {
+            return Ok(true);
+        }
+        let sql = format!("UPDATE meetings SET {} WHERE id = ?", sets.join(", "));
         let mut query = sqlx::query(&sql);
         if let Some(state) = step.state {
             query = query.bind(state.as_str());
@@ -1082,60 +825,48 @@ async fn apply_step(
         if let Some(failure) = &step.failure {
             query = query.bind(failure.clone());
         }
-        query = query.bind(id.0).bind(expected.as_str());
-        if let Some((system, span)) = &step.booked_as {
-            query = query
+        let done = query.bind(id.0).execute(&mut *self.tx).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn hidden_ticket_kinds(
+        &mut self,
+        system: SystemId,
+    ) -> Result<Vec<TicketKind>, StoreError> {
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM ticket_filters WHERE system_id = ?")
                 .bind(system.0)
-                .bind(ms(span.start()))
-                .bind(ms(span.end()));
-        }
-        let done = match query.execute(&mut **tx).await {
-            Ok(done) => done,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(StoreError::Conflict {
-                    what: "a live meeting in that placeholder".into(),
-                });
-            }
-            Err(e) => return Err(db_err(e)),
-        };
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
+                .fetch_all(&mut *self.tx)
+                .await?;
+        // A kind this version does not know hides nothing it raises.
+        Ok(kinds.iter().filter_map(|k| TicketKind::parse(k)).collect())
     }
-    if let Some(message) = &step.ticket {
-        // One ticket per meeting: a second problem while the first ticket is still open is in
-        // the meeting's history; once that ticket is closed, a new problem raises a new one.
-        let open: Option<i64> = sqlx::query_scalar(
-            "SELECT t.id FROM meetings m JOIN tickets t ON t.id = m.ticket_id \
-             WHERE m.id = ? AND t.state != 'closed'",
-        )
-        .bind(id.0)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?;
-        if open.is_some() {
-            return Ok(true);
-        }
-        let kind = TicketKind::MeetingFailed;
-        let ticket = sqlx::query(
+
+    async fn insert_ticket(&mut self, ticket: &NewTicket) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
             "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
-             SELECT system_id, ?, ?, ?, 'open', ? FROM meetings WHERE id = ?",
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(kind.as_str())
-        .bind(kind.severity().as_str())
-        .bind(message)
-        .bind(crate::zone::format_utc(OffsetDateTime::now_utc()))
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?
-        .last_insert_rowid();
-        sqlx::query("UPDATE meetings SET ticket_id = ? WHERE id = ?")
-            .bind(ticket)
-            .bind(id.0)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+        .bind(ticket.system.0)
+        .bind(ticket.kind.as_str())
+        .bind(ticket.kind.severity().as_str())
+        .bind(&ticket.message)
+        .bind(TicketState::Open.as_str())
+        .bind(crate::zone::format_utc(ticket.raised_at))
+        .fetch_one(&mut *self.tx)
+        .await?)
     }
-    Ok(true)
+
+    async fn link_ticket(&mut self, meeting: MeetingId, ticket: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE meetings SET ticket_id = ? WHERE id = ?")
+            .bind(ticket)
+            .bind(meeting.0)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
 }

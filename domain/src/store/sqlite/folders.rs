@@ -1,7 +1,6 @@
 //! Folders in SQLite.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::folders::FolderError;
 use crate::navigator::{Folder, FolderId};
 use crate::store::StoreError;
@@ -12,17 +11,13 @@ use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 async fn read_folders(conn: &mut SqliteConnection) -> Result<Vec<Folder>, StoreError> {
     sqlx::query("SELECT id, parent_id, name FROM folders ORDER BY name")
         .fetch_all(&mut *conn)
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(|r| {
             Ok(Folder {
-                id: FolderId(r.try_get("id").map_err(db_err)?),
-                parent: r
-                    .try_get::<Option<i64>, _>("parent_id")
-                    .map_err(db_err)?
-                    .map(FolderId),
-                name: r.try_get("name").map_err(db_err)?,
+                id: FolderId(r.try_get("id")?),
+                parent: r.try_get::<Option<i64>, _>("parent_id")?.map(FolderId),
+                name: r.try_get("name")?,
             })
         })
         .collect()
@@ -34,14 +29,14 @@ impl SqliteStore {
         self.pool()
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 }
 
 #[async_trait::async_trait]
 impl FolderStore for SqliteStore {
     async fn folders(&self) -> Result<Vec<Folder>, StoreError> {
-        let mut conn = self.pool().acquire().await.map_err(db_err)?;
+        let mut conn = self.pool().acquire().await?;
         read_folders(&mut conn).await
     }
 
@@ -54,8 +49,7 @@ impl FolderStore for SqliteStore {
             .bind(parent.map(|p| p.0))
             .bind(name)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(FolderId(done.last_insert_rowid()))
     }
 
@@ -64,8 +58,7 @@ impl FolderStore for SqliteStore {
             .bind(name)
             .bind(id.0)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -83,9 +76,8 @@ impl FolderStore for SqliteStore {
             .bind(parent.map(|p| p.0))
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+            .await?;
+        tx.commit().await?;
         Ok(if done.rows_affected() == 1 {
             Ok(())
         } else {
@@ -109,29 +101,25 @@ impl FolderStore for SqliteStore {
                     .bind(target.0)
                     .bind(id.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
             }
             None => {
                 sqlx::query("DELETE FROM folder_systems WHERE folder_id = ?")
                     .bind(id.0)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                    .await?;
             }
         }
         sqlx::query("UPDATE folders SET parent_id = ? WHERE parent_id = ?")
             .bind(target.map(|t| t.0))
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         let done = sqlx::query("DELETE FROM folders WHERE id = ?")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+            .await?;
+        tx.commit().await?;
         Ok(if done.rows_affected() == 1 {
             Ok(())
         } else {
@@ -142,13 +130,12 @@ impl FolderStore for SqliteStore {
     async fn folder_members(&self) -> Result<Vec<(SystemId, FolderId)>, StoreError> {
         sqlx::query("SELECT system_id, folder_id FROM folder_systems")
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok((
-                    SystemId(r.try_get("system_id").map_err(db_err)?),
-                    FolderId(r.try_get("folder_id").map_err(db_err)?),
+                    SystemId(r.try_get("system_id")?),
+                    FolderId(r.try_get("folder_id")?),
                 ))
             })
             .collect()
@@ -168,7 +155,7 @@ impl FolderStore for SqliteStore {
             .bind(folder.0),
             None => sqlx::query("DELETE FROM folder_systems WHERE system_id = ?").bind(system.0),
         };
-        query.execute(self.pool()).await.map_err(db_err)?;
+        query.execute(self.pool()).await?;
         Ok(())
     }
 }

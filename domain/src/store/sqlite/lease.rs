@@ -1,7 +1,6 @@
 //! The engine's lease on SQLite: one row, changed by single conditional statements.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::lease::{Fence, Lease, LeaseStore};
 use crate::store::StoreError;
 use sqlx::{Row, Sqlite, Transaction};
@@ -35,8 +34,7 @@ pub(super) async fn check_fence(
     .bind(fence.epoch)
     .bind(ms(OffsetDateTime::now_utc()))
     .fetch_one(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    .await?;
     if held == 1 {
         Ok(())
     } else {
@@ -62,14 +60,13 @@ impl LeaseStore for SqliteStore {
         .bind(ms(now))
         .bind(ms(now))
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         row.map(|row| {
             Ok(Lease {
                 holder: holder.to_string(),
-                epoch: row.try_get("epoch").map_err(db_err)?,
-                since: from_ms(row.try_get("since_ms").map_err(db_err)?),
-                expires: from_ms(row.try_get("expires_ms").map_err(db_err)?),
+                epoch: row.try_get("epoch")?,
+                since: from_ms(row.try_get("since_ms")?),
+                expires: from_ms(row.try_get("expires_ms")?),
             })
         })
         .transpose()
@@ -91,8 +88,7 @@ impl LeaseStore for SqliteStore {
         .bind(lease.epoch)
         .bind(ms(now))
         .execute(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .rows_affected();
         Ok((renewed == 1).then(|| Lease {
             expires: from_ms(expires),
@@ -108,8 +104,7 @@ impl LeaseStore for SqliteStore {
         .bind(&lease.holder)
         .bind(lease.epoch)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(())
     }
 
@@ -119,14 +114,13 @@ impl LeaseStore for SqliteStore {
              WHERE id = 1 AND holder IS NOT NULL",
         )
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         row.map(|row| {
             Ok(Lease {
-                holder: row.try_get("holder").map_err(db_err)?,
-                epoch: row.try_get("epoch").map_err(db_err)?,
-                since: from_ms(row.try_get("since_ms").map_err(db_err)?),
-                expires: from_ms(row.try_get("expires_ms").map_err(db_err)?),
+                holder: row.try_get("holder")?,
+                epoch: row.try_get("epoch")?,
+                since: from_ms(row.try_get("since_ms")?),
+                expires: from_ms(row.try_get("expires_ms")?),
             })
         })
         .transpose()

@@ -10,7 +10,7 @@ mod progress;
 mod systems;
 mod wake;
 
-use super::{Guarded, Store, StoreError, UserRecord, UserStore};
+use super::{Context, Guarded, Store, StoreError, UserRecord, UserStore};
 use crate::password::PasswordHashString;
 use crate::{Role, UserId, UserSummary, Username};
 use sqlx::Row;
@@ -29,7 +29,7 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and runs the migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Database(format!("invalid database URL `{url}`: {e}")))?
+            .context("invalid SQLite database URL")?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
@@ -42,12 +42,9 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|e| StoreError::Database(format!("cannot open `{url}`: {e}")))?;
+            .context("cannot open the SQLite database")?;
         owner_only(&file)?;
-        sqlx::migrate!("../migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrations failed: {e}")))?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
 
@@ -66,8 +63,9 @@ fn owner_only(file: &std::path::Path) -> Result<(), StoreError> {
     if name.is_empty() || name == ":memory:" {
         return Ok(());
     }
-    let failed = |path: &std::path::Path, e: std::io::Error| {
-        StoreError::Database(format!("cannot protect `{}`: {e}", path.display()))
+    let failed = |path: &std::path::Path, source: std::io::Error| StoreError::Protect {
+        path: path.to_path_buf(),
+        source,
     };
     std::fs::OpenOptions::new()
         .create(true)
@@ -93,23 +91,19 @@ fn owner_only(_file: &std::path::Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(super) fn db_err(e: sqlx::Error) -> StoreError {
-    StoreError::Database(e.to_string())
-}
-
 fn user_from_row(row: &SqliteRow) -> Result<UserRecord, StoreError> {
-    let role: String = row.try_get("role").map_err(db_err)?;
+    let role: String = row.try_get("role")?;
     Ok(UserRecord {
         summary: UserSummary {
-            id: UserId(row.try_get("id").map_err(db_err)?),
-            username: row.try_get("username").map_err(db_err)?,
-            role: role
-                .parse()
-                .map_err(|e: crate::role::UnknownRole| StoreError::Database(e.to_string()))?,
-            disabled: row.try_get("disabled").map_err(db_err)?,
+            id: UserId(row.try_get("id")?),
+            username: row.try_get("username")?,
+            role: role.parse().map_err(|_: crate::role::UnknownRole| {
+                StoreError::corrupt("role", role.as_str())
+            })?,
+            disabled: row.try_get("disabled")?,
         },
-        password_hash: PasswordHashString(row.try_get("password_hash").map_err(db_err)?),
-        session_epoch: row.try_get("session_epoch").map_err(db_err)?,
+        password_hash: PasswordHashString(row.try_get("password_hash")?),
+        session_epoch: row.try_get("session_epoch")?,
     })
 }
 
@@ -140,7 +134,7 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await
             .map(|_| ())
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 }
 
@@ -164,7 +158,7 @@ impl UserStore for SqliteStore {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
                 what: format!("user name `{username}`"),
             }),
-            Err(e) => Err(db_err(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -174,8 +168,7 @@ impl UserStore for SqliteStore {
         ))
         .bind(username.as_str())
         .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(user_from_row)
         .transpose()
@@ -185,8 +178,7 @@ impl UserStore for SqliteStore {
         sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
             .bind(id.0)
             .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?
+            .await?
             .as_ref()
             .map(user_from_row)
             .transpose()
@@ -197,8 +189,7 @@ impl UserStore for SqliteStore {
             "SELECT {USER_COLUMNS} FROM users ORDER BY username"
         ))
         .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(|row| user_from_row(row).map(|u| u.summary))
         .collect()
@@ -216,8 +207,7 @@ impl UserStore for SqliteStore {
         .bind(role.as_str())
         .bind(id.0)
         .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        .await?;
         self.guarded(id, done.rows_affected()).await
     }
 
@@ -230,7 +220,7 @@ impl UserStore for SqliteStore {
         .bind(id.0)
         .execute(&self.pool)
         .await
-        .map_err(db_err)?;
+        ?;
         self.guarded(id, done.rows_affected()).await
     }
 
@@ -245,8 +235,7 @@ impl UserStore for SqliteStore {
         .bind(&hash.0)
         .bind(id.0)
         .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -1,7 +1,6 @@
 //! Settings, status snapshots, ticket filters and the API trace in SQLite.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::store::StoreError;
 use crate::store::monitoring::{
     AlternateRecord, ConnectionChange, MonitoringStore, NewTraceRow, PollRecord, SettingsRecord,
@@ -39,12 +38,11 @@ pub(super) async fn alternate_of(
     )
     .bind(id.0)
     .fetch_optional(pool)
-    .await
-    .map_err(db_err)?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
-    let address: Option<String> = row.try_get("alternate_address").map_err(db_err)?;
-    let username: Option<String> = row.try_get("alternate_username").map_err(db_err)?;
-    let sealed: Option<String> = row.try_get("alternate_password_sealed").map_err(db_err)?;
+    let address: Option<String> = row.try_get("alternate_address")?;
+    let username: Option<String> = row.try_get("alternate_username")?;
+    let sealed: Option<String> = row.try_get("alternate_password_sealed")?;
     Ok(match (address, sealed) {
         (Some(address), Some(password_sealed)) => Some(AlternateRecord {
             address,
@@ -96,16 +94,15 @@ impl MonitoringStore for SqliteStore {
         let Some(row) = sqlx::query("SELECT * FROM system_settings WHERE system_id = ?")
             .bind(id.0)
             .fetch_optional(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
         else {
             return Ok(SettingsRecord {
                 sip_mode: true,
                 ..SettingsRecord::default()
             });
         };
-        let get_s = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
-        let get_b = |c: &str| row.try_get::<bool, _>(c).map_err(db_err);
+        let get_s = |c: &str| row.try_get::<String, _>(c).map_err(StoreError::from);
+        let get_b = |c: &str| row.try_get::<bool, _>(c).map_err(StoreError::from);
         Ok(SettingsRecord {
             general: GeneralSettings {
                 ip_zone: get_s("ip_zone")?,
@@ -156,14 +153,12 @@ impl MonitoringStore for SqliteStore {
         .bind(alt.map(|a| a.username.as_str()))
         .bind(alt.map(|a| a.password_sealed.as_str()))
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         if alt.is_none() {
             sqlx::query("UPDATE system_status SET alternate_reachable = NULL WHERE system_id = ?")
                 .bind(id.0)
                 .execute(self.pool())
-                .await
-                .map_err(db_err)?;
+                .await?;
         }
         Ok(())
     }
@@ -187,12 +182,12 @@ impl MonitoringStore for SqliteStore {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {
                 what: format!("a system at {}", c.address),
             }),
-            Err(e) => Err(db_err(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
     async fn record_poll(&self, id: SystemId, poll: &PollRecord) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE systems SET connectivity = ?, \
              software_version = COALESCE(?, software_version) WHERE id = ?",
@@ -201,8 +196,7 @@ impl MonitoringStore for SqliteStore {
         .bind(&poll.software_version)
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .await?;
         match &poll.snapshot {
             Some(s) => {
                 sqlx::query(
@@ -223,8 +217,7 @@ impl MonitoringStore for SqliteStore {
                 .bind(i64_of(s.video_bit_rate_incoming))
                 .bind(poll.alternate_reachable)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             }
             None => {
                 // The primary did not answer: the last snapshot stays (no call legs known to be
@@ -236,25 +229,27 @@ impl MonitoringStore for SqliteStore {
                 .bind(poll.alternate_reachable)
                 .bind(id.0)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             }
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn status_snapshot(&self, id: SystemId) -> Result<Option<StatusSnapshot>, StoreError> {
         let Some(r) = sqlx::query("SELECT * FROM system_status WHERE system_id = ?")
             .bind(id.0)
             .fetch_optional(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
         else {
             return Ok(None);
         };
-        let n = |c: &str| r.try_get::<Option<i64>, _>(c).map(u64_of).map_err(db_err);
+        let n = |c: &str| {
+            r.try_get::<Option<i64>, _>(c)
+                .map(u64_of)
+                .map_err(StoreError::from)
+        };
         Ok(Some(StatusSnapshot {
-            polled_at: r.try_get("polled_at").map_err(db_err)?,
+            polled_at: r.try_get("polled_at")?,
             uptime_seconds: n("uptime_seconds")?,
             call_legs_active: n("call_legs_active")?,
             call_legs_max_active: n("call_legs_max_active")?,
@@ -263,7 +258,7 @@ impl MonitoringStore for SqliteStore {
             audio_bit_rate_incoming: n("audio_bit_rate_in")?,
             video_bit_rate_outgoing: n("video_bit_rate_out")?,
             video_bit_rate_incoming: n("video_bit_rate_in")?,
-            alternate_reachable: r.try_get("alternate_reachable").map_err(db_err)?,
+            alternate_reachable: r.try_get("alternate_reachable")?,
         }))
     }
 
@@ -273,12 +268,11 @@ impl MonitoringStore for SqliteStore {
         cluster_enabled: bool,
         members: &[ClusterMember],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM call_bridges WHERE system_id = ?")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         for m in members {
             sqlx::query(
                 "INSERT INTO call_bridges (system_id, bridge_id, name, address) VALUES (?, ?, ?, ?)",
@@ -289,23 +283,21 @@ impl MonitoringStore for SqliteStore {
             .bind(&m.address)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         sqlx::query("UPDATE systems SET cluster_enabled = ? WHERE id = ?")
             .bind(cluster_enabled)
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn hidden_ticket_kinds(&self, id: SystemId) -> Result<Vec<TicketKind>, StoreError> {
         let rows = sqlx::query("SELECT kind FROM ticket_filters WHERE system_id = ? ORDER BY kind")
             .bind(id.0)
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(rows
             .iter()
             .filter_map(|r| r.try_get::<String, _>("kind").ok())
@@ -318,20 +310,18 @@ impl MonitoringStore for SqliteStore {
         id: SystemId,
         kinds: &[TicketKind],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM ticket_filters WHERE system_id = ?")
             .bind(id.0)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         let at = now();
         for kind in kinds {
             sqlx::query("INSERT OR IGNORE INTO ticket_filters (system_id, kind) VALUES (?, ?)")
                 .bind(id.0)
                 .bind(kind.as_str())
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
             sqlx::query(
                 "UPDATE tickets SET state = 'closed', closed_at = ? \
                  WHERE system_id = ? AND kind = ? AND state <> 'closed'",
@@ -340,14 +330,13 @@ impl MonitoringStore for SqliteStore {
             .bind(id.0)
             .bind(kind.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn insert_trace(&self, rows: &[NewTraceRow]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         for r in rows {
             sqlx::query(
                 "INSERT INTO api_trace (at, endpoint, method, path, request_body, status, \
@@ -363,10 +352,9 @@ impl MonitoringStore for SqliteStore {
             .bind(&r.response_excerpt)
             .bind(&r.error)
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .await?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(StoreError::from)
     }
 
     async fn trace_page(
@@ -379,10 +367,8 @@ impl MonitoringStore for SqliteStore {
         let count_sql = format!("SELECT COUNT(*) FROM api_trace{filter}");
         let total: i64 = bind_trace_filter(sqlx::query(&count_sql), endpoints, query)
             .fetch_one(self.pool())
-            .await
-            .map_err(db_err)?
-            .try_get(0)
-            .map_err(db_err)?;
+            .await?
+            .try_get(0)?;
         let sql = format!(
             "SELECT id, at, endpoint, method, path, request_body, status, duration_ms, \
              response_excerpt, error FROM api_trace{filter} ORDER BY id DESC LIMIT ? OFFSET ?"
@@ -392,25 +378,22 @@ impl MonitoringStore for SqliteStore {
             .bind(i64::from(page_size))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok(TraceRow {
-                    id: r.try_get("id").map_err(db_err)?,
-                    at: r.try_get("at").map_err(db_err)?,
-                    endpoint: r.try_get("endpoint").map_err(db_err)?,
-                    method: r.try_get("method").map_err(db_err)?,
-                    path: r.try_get("path").map_err(db_err)?,
-                    request_body: r.try_get("request_body").map_err(db_err)?,
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    endpoint: r.try_get("endpoint")?,
+                    method: r.try_get("method")?,
+                    path: r.try_get("path")?,
+                    request_body: r.try_get("request_body")?,
                     status: r
-                        .try_get::<Option<i64>, _>("status")
-                        .map_err(db_err)?
+                        .try_get::<Option<i64>, _>("status")?
                         .and_then(|s| u16::try_from(s).ok()),
-                    duration_ms: u64_of(r.try_get("duration_ms").map_err(db_err)?)
-                        .unwrap_or_default(),
-                    response_excerpt: r.try_get("response_excerpt").map_err(db_err)?,
-                    error: r.try_get("error").map_err(db_err)?,
+                    duration_ms: u64_of(r.try_get("duration_ms")?).unwrap_or_default(),
+                    response_excerpt: r.try_get("response_excerpt")?,
+                    error: r.try_get("error")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -421,8 +404,7 @@ impl MonitoringStore for SqliteStore {
         let done = sqlx::query("DELETE FROM api_trace WHERE at < ?")
             .bind(before)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(done.rows_affected())
     }
 }

@@ -1,6 +1,6 @@
 //! Placeholder provisioning's progress on SQLite: one row per system.
 
-use super::{SqliteStore, db_err};
+use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::progress::{
     ProgressRecord, ProgressStore, parse_ranges, parse_state, ranges_text, state_name,
@@ -43,8 +43,7 @@ impl ProgressStore for SqliteStore {
         .bind(i64::try_from(progress.plan.keep).unwrap_or(i64::MAX))
         .bind(ms(at))
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(())
     }
 
@@ -58,24 +57,23 @@ impl ProgressStore for SqliteStore {
         )
         .bind(system.0)
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let state: String = row.try_get("state").map_err(db_err)?;
-        let create: String = row.try_get("plan_create").map_err(db_err)?;
-        let remove: String = row.try_get("plan_remove").map_err(db_err)?;
-        let keep: i64 = row.try_get("plan_keep").map_err(db_err)?;
+        let state: String = row.try_get("state")?;
+        let create: String = row.try_get("plan_create")?;
+        let remove: String = row.try_get("plan_remove")?;
+        let keep: i64 = row.try_get("plan_keep")?;
         Ok(Some(ProgressRecord {
             progress: Provisioning {
                 state: parse_state(&state)?,
-                message: row.try_get("message").map_err(db_err)?,
+                message: row.try_get("message")?,
                 plan: ProvisionPlan {
                     create: parse_ranges(&create)?,
                     remove: parse_ranges(&remove)?,
                     keep: u64::try_from(keep).unwrap_or(0),
                 },
             },
-            updated: from_ms(row.try_get("updated_ms").map_err(db_err)?),
+            updated: from_ms(row.try_get("updated_ms")?),
         }))
     }
 }

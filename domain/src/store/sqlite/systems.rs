@@ -1,7 +1,6 @@
 //! Systems, cluster members and tickets in SQLite.
 
 use super::SqliteStore;
-use super::db_err;
 use crate::store::{NewSystem, StoreError, SystemRecord, SystemStore, TicketFilter, TicketStore};
 use crate::system::{
     ClusterMember, Connectivity, ExtendedSettings, IdRange, SYSTEM_TYPE, SystemId, SystemSummary,
@@ -17,46 +16,43 @@ fn now() -> String {
         .unwrap_or_default()
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Database(format!("unknown {what} `{value}` in the database"))
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::corrupt(what, value)
 }
 
 const SUMMARY_COLUMNS: &str = "s.id, s.address, s.name, s.description, s.software_version, \
      s.connectivity, (SELECT COUNT(*) FROM tickets t WHERE t.system_id = s.id AND t.state = 'open') AS open_tickets";
 
 fn summary_from_row(row: &SqliteRow) -> Result<SystemSummary, StoreError> {
-    let connectivity: String = row.try_get("connectivity").map_err(db_err)?;
+    let connectivity: String = row.try_get("connectivity")?;
     Ok(SystemSummary {
-        id: SystemId(row.try_get("id").map_err(db_err)?),
-        address: row.try_get("address").map_err(db_err)?,
-        name: row.try_get("name").map_err(db_err)?,
-        description: row.try_get("description").map_err(db_err)?,
+        id: SystemId(row.try_get("id")?),
+        address: row.try_get("address")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
         system_type: SYSTEM_TYPE.to_string(),
-        software_version: row.try_get("software_version").map_err(db_err)?,
+        software_version: row.try_get("software_version")?,
         connectivity: Connectivity::parse(&connectivity)
             .ok_or_else(|| corrupt("connectivity", &connectivity))?,
-        open_tickets: row.try_get::<i64, _>("open_tickets").map_err(db_err)? as u32,
+        open_tickets: row.try_get::<i64, _>("open_tickets")? as u32,
     })
 }
 
 fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
-    let kind: String = row.try_get("kind").map_err(db_err)?;
-    let severity: String = row.try_get("severity").map_err(db_err)?;
-    let state: String = row.try_get("state").map_err(db_err)?;
+    let kind: String = row.try_get("kind")?;
+    let severity: String = row.try_get("severity")?;
+    let state: String = row.try_get("state")?;
     Ok(Ticket {
-        number: row.try_get("id").map_err(db_err)?,
-        system: row
-            .try_get::<Option<i64>, _>("system_id")
-            .map_err(db_err)?
-            .map(SystemId),
+        number: row.try_get("id")?,
+        system: row.try_get::<Option<i64>, _>("system_id")?.map(SystemId),
         kind: TicketKind::parse(&kind).ok_or_else(|| corrupt("ticket kind", &kind))?,
         severity: crate::ticket::Severity::parse(&severity)
             .ok_or_else(|| corrupt("severity", &severity))?,
-        message: row.try_get("message").map_err(db_err)?,
+        message: row.try_get("message")?,
         state: TicketState::parse(&state).ok_or_else(|| corrupt("ticket state", &state))?,
-        raised_at: row.try_get("raised_at").map_err(db_err)?,
-        acknowledged_by: row.try_get("acknowledged_by").map_err(db_err)?,
-        raised_by: row.try_get("raised_by").map_err(db_err)?,
+        raised_at: row.try_get("raised_at")?,
+        acknowledged_by: row.try_get("acknowledged_by")?,
+        raised_by: row.try_get("raised_by")?,
     })
 }
 
@@ -106,7 +102,7 @@ const RAISE: &str = "INSERT OR IGNORE INTO tickets (system_id, kind, severity, m
 #[async_trait::async_trait]
 impl SystemStore for SqliteStore {
     async fn insert_system(&self, system: &NewSystem) -> Result<SystemId, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO systems (address, username, password_sealed, tls_mode, pinned_pem, \
              software_version, connectivity, cluster_enabled, call_profile_id, call_leg_profile_id) \
@@ -131,7 +127,7 @@ impl SystemStore for SqliteStore {
                     what: format!("a system at {}", system.address),
                 });
             }
-            Err(e) => return Err(db_err(e)),
+            Err(e) => return Err(e.into()),
         };
         for member in &system.members {
             sqlx::query(
@@ -143,7 +139,7 @@ impl SystemStore for SqliteStore {
             .bind(&member.address)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         let raised_at = now();
         for (kind, message) in &system.tickets {
@@ -154,10 +150,9 @@ impl SystemStore for SqliteStore {
                 .bind(message)
                 .bind(&raised_at)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -166,8 +161,7 @@ impl SystemStore for SqliteStore {
             "SELECT {SUMMARY_COLUMNS} FROM systems s ORDER BY s.name = '', s.name, s.address"
         ))
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(summary_from_row)
         .collect()
@@ -182,7 +176,7 @@ impl SystemStore for SqliteStore {
         .bind(id.0)
         .fetch_optional(self.pool())
         .await
-        .map_err(db_err)?
+        ?
         else {
             return Ok(None);
         };
@@ -191,40 +185,39 @@ impl SystemStore for SqliteStore {
         )
         .bind(id.0)
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
         .map(|r| {
             Ok(ClusterMember {
-                bridge_id: r.try_get("bridge_id").map_err(db_err)?,
-                name: r.try_get("name").map_err(db_err)?,
-                address: r.try_get("address").map_err(db_err)?,
+                bridge_id: r.try_get("bridge_id")?,
+                name: r.try_get("name")?,
+                address: r.try_get("address")?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        let tls: String = row.try_get("tls_mode").map_err(db_err)?;
+        let tls: String = row.try_get("tls_mode")?;
         let range = |base: &str, quantity: &str| -> Result<Option<IdRange>, StoreError> {
-            let base: Option<i64> = row.try_get(base).map_err(db_err)?;
-            let quantity: Option<i64> = row.try_get(quantity).map_err(db_err)?;
+            let base: Option<i64> = row.try_get(base)?;
+            let quantity: Option<i64> = row.try_get(quantity)?;
             Ok(base.zip(quantity).map(|(base, quantity)| IdRange {
                 base: base as u64,
                 quantity: quantity as u64,
             }))
         };
-        let domain: Option<String> = row.try_get("sip_domain").map_err(db_err)?;
+        let domain: Option<String> = row.try_get("sip_domain")?;
         let extended = domain
             .zip(range("id_base", "id_quantity")?)
             .map(|(domain, range)| ExtendedSettings { domain, range });
         let provisioned = range("provisioned_base", "provisioned_quantity")?;
         Ok(Some(SystemRecord {
             summary: summary_from_row(&row)?,
-            username: row.try_get("username").map_err(db_err)?,
-            password_sealed: row.try_get("password_sealed").map_err(db_err)?,
+            username: row.try_get("username")?,
+            password_sealed: row.try_get("password_sealed")?,
             tls: TlsChoice::parse(&tls).ok_or_else(|| corrupt("TLS mode", &tls))?,
-            pinned_pem: row.try_get("pinned_pem").map_err(db_err)?,
-            cluster_enabled: row.try_get("cluster_enabled").map_err(db_err)?,
-            call_profile_id: row.try_get("call_profile_id").map_err(db_err)?,
-            call_leg_profile_id: row.try_get("call_leg_profile_id").map_err(db_err)?,
+            pinned_pem: row.try_get("pinned_pem")?,
+            cluster_enabled: row.try_get("cluster_enabled")?,
+            call_profile_id: row.try_get("call_profile_id")?,
+            call_leg_profile_id: row.try_get("call_leg_profile_id")?,
             members,
             extended,
             provisioned,
@@ -238,15 +231,9 @@ impl SystemStore for SqliteStore {
              JOIN systems s ON s.id = b.system_id WHERE b.address IS NOT NULL",
         )
         .fetch_all(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("member").map_err(db_err)?,
-                r.try_get("through").map_err(db_err)?,
-            ))
-        })
+        .map(|r| Ok((r.try_get("member")?, r.try_get("through")?)))
         .collect()
     }
 
@@ -261,8 +248,7 @@ impl SystemStore for SqliteStore {
             .bind(description)
             .bind(id.0)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -279,8 +265,7 @@ impl SystemStore for SqliteStore {
         .bind(settings.range.quantity as i64)
         .bind(id.0)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -295,8 +280,7 @@ impl SystemStore for SqliteStore {
             .bind(call_leg_profile)
             .bind(id.0)
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(())
     }
 
@@ -304,13 +288,12 @@ impl SystemStore for SqliteStore {
         sqlx::query("SELECT idx, co_space_id FROM placeholders WHERE system_id = ? ORDER BY idx")
             .bind(id.0)
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(|r| {
                 Ok((
-                    r.try_get::<i64, _>("idx").map_err(db_err)? as u64,
-                    r.try_get("co_space_id").map_err(db_err)?,
+                    r.try_get::<i64, _>("idx")? as u64,
+                    r.try_get("co_space_id")?,
                 ))
             })
             .collect()
@@ -323,14 +306,13 @@ impl SystemStore for SqliteStore {
         created: &[(u64, String)],
         removed: &[u64],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(db_err)?;
+        let mut tx = self.pool().begin().await?;
         for index in removed {
             sqlx::query("DELETE FROM placeholders WHERE system_id = ? AND idx = ?")
                 .bind(id.0)
                 .bind(*index as i64)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .await?;
         }
         for (index, space) in created {
             sqlx::query(
@@ -341,7 +323,7 @@ impl SystemStore for SqliteStore {
             .bind(space)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            ?;
         }
         sqlx::query(
             "UPDATE systems SET provisioned_base = ?, provisioned_quantity = ? WHERE id = ?",
@@ -350,9 +332,8 @@ impl SystemStore for SqliteStore {
         .bind(provisioned.quantity as i64)
         .bind(id.0)
         .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        .await?;
+        tx.commit().await.map_err(StoreError::from)
     }
 }
 
@@ -371,8 +352,7 @@ impl TicketStore for SqliteStore {
             .bind(message)
             .bind(now())
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(())
     }
 
@@ -385,8 +365,7 @@ impl TicketStore for SqliteStore {
         .bind(system.0)
         .bind(kind.as_str())
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected())
     }
 
@@ -401,8 +380,7 @@ impl TicketStore for SqliteStore {
             .bind(limit)
             .bind(i64::try_from(filter.offset).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
-            .await
-            .map_err(db_err)?
+            .await?
             .iter()
             .map(ticket_from_row)
             .collect()
@@ -412,9 +390,8 @@ impl TicketStore for SqliteStore {
         let sql = format!("SELECT COUNT(*) FROM tickets{}", ticket_filter_sql(filter));
         let row = bind_ticket_filter(sqlx::query(&sql), filter)
             .fetch_one(self.pool())
-            .await
-            .map_err(db_err)?;
-        Ok(row.try_get::<i64, _>(0).map_err(db_err)? as u64)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
     async fn ticket(&self, number: i64) -> Result<Option<Ticket>, StoreError> {
@@ -423,8 +400,7 @@ impl TicketStore for SqliteStore {
         ))
         .bind(number)
         .fetch_optional(self.pool())
-        .await
-        .map_err(db_err)?
+        .await?
         .as_ref()
         .map(ticket_from_row)
         .transpose()
@@ -437,8 +413,7 @@ impl TicketStore for SqliteStore {
         .bind(now())
         .bind(number)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -450,7 +425,7 @@ impl TicketStore for SqliteStore {
         .bind(number)
         .execute(self.pool())
         .await
-        .map_err(db_err)?;
+        ?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -471,8 +446,7 @@ impl TicketStore for SqliteStore {
         .bind(now())
         .bind(by)
         .execute(self.pool())
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(done.last_insert_rowid())
     }
 }

@@ -1,6 +1,6 @@
 //! The engine's doorbell on SQLite: a one-row counter, watched by polling.
 
-use super::{SqliteStore, db_err};
+use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::wake::{EngineWatch, POLL, WakeStore};
 use sqlx::SqlitePool;
@@ -9,7 +9,7 @@ async fn rings(pool: &SqlitePool) -> Result<i64, StoreError> {
     sqlx::query_scalar("SELECT rings FROM engine_rings WHERE id = 1")
         .fetch_one(pool)
         .await
-        .map_err(db_err)
+        .map_err(StoreError::from)
 }
 
 #[async_trait::async_trait]
@@ -17,8 +17,7 @@ impl WakeStore for SqliteStore {
     async fn ring_engine(&self) -> Result<(), StoreError> {
         sqlx::query("UPDATE engine_rings SET rings = rings + 1 WHERE id = 1")
             .execute(self.pool())
-            .await
-            .map_err(db_err)?;
+            .await?;
         Ok(())
     }
 

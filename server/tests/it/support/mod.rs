@@ -6,12 +6,11 @@
 
 use app::pages::systems::DemoCluster;
 use bridgekeeper::background::Background;
-use bridgekeeper::{Running, ServerConfig, open_store, start_with};
+use bridgekeeper::{Database, Running, ServerConfig, open_store, start_with};
 use cms_sim::{Cluster, SimConfig};
 use domain::login_throttle::{HashLimiter, LoginThrottle, ThrottlePolicy};
 use domain::password::PasswordPolicy;
 use domain::secret_box::SecretBox;
-use domain::store::{SqliteStore, Store};
 use domain::system::{ProvisioningState, SystemId};
 use domain::systems::{AddSystemInput, SystemService};
 use domain::users::UserService;
@@ -20,6 +19,10 @@ use reqwest::{Client, Response, StatusCode, redirect};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Fresh PostgreSQL databases, shared with the domain's tests.
+#[path = "../../../../domain/tests/it/pg.rs"]
+pub mod pg;
 
 /// Every test user's password.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -60,9 +63,25 @@ pub struct Builder {
     demo_cms: Option<DemoCluster>,
     background: Background,
     never_sent: Vec<String>,
+    postgres: bool,
+}
+
+/// The database a test's portal runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh database on the test PostgreSQL server (see [`pg`]).
+    Postgres,
 }
 
 impl Builder {
+    /// Runs the portal on `backend` (SQLite unless told).
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.postgres = backend == Backend::Postgres;
+        self
+    }
+
     /// Users to create (name, role), each with [`PASSWORD`].
     pub fn users(mut self, users: &[(&'static str, &'static str)]) -> Self {
         self.users.extend_from_slice(users);
@@ -138,11 +157,15 @@ impl Builder {
     /// The database with its users and system, and the simulator, without a server yet.
     pub async fn prepare(self) -> Prepared {
         let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("portal.db").display());
+        let db = if self.postgres {
+            pg::fresh_database().await
+        } else {
+            format!("sqlite://{}", dir.path().join("portal.db").display())
+        };
         let key = SecretBox::generate_key();
         let store = open_store(&db).await.unwrap();
         let users = UserService::new(
-            Arc::new(store.clone()),
+            store.store(),
             PasswordPolicy::default(),
             LoginThrottle::default(),
         );
@@ -192,9 +215,9 @@ impl Builder {
     }
 }
 
-async fn add_system(store: &SqliteStore, key: &str, sim: &Cluster, wanted: &SimSystem) -> SystemId {
+async fn add_system(store: &Database, key: &str, sim: &Cluster, wanted: &SimSystem) -> SystemId {
     let systems = SystemService::new(
-        Arc::new(store.clone()) as Arc<dyn Store>,
+        store.store(),
         SecretBox::from_base64(key).unwrap(),
         Arc::new(cms::NoTrace),
         Duration::from_secs(3),
@@ -238,7 +261,7 @@ pub struct Prepared {
     pub db: String,
     /// The secret key (base64) sealing the systems' passwords.
     pub key: String,
-    pub store: SqliteStore,
+    pub store: Database,
     pub sim: Option<Cluster>,
     pub system: Option<SystemId>,
     config: ServerConfig,
@@ -265,7 +288,7 @@ impl Prepared {
     }
 }
 
-async fn launch(config: &ServerConfig, background: &Background, store: SqliteStore) -> Running {
+async fn launch(config: &ServerConfig, background: &Background, store: Database) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     start_with(config.clone(), background.clone(), store, listener)
         .await
@@ -298,6 +321,7 @@ impl Portal {
             demo_cms: None,
             background: Background::default(),
             never_sent: Vec::new(),
+            postgres: false,
         }
     }
 
