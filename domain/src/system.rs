@@ -300,6 +300,18 @@ pub const SYSTEM_TYPE: &str = "Cisco Meeting Server";
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_system_without_a_name_is_named_by_its_host() {
+        for (name, address, shown) in [
+            ("Main", "https://10.0.0.5:445", "Main"),
+            ("", "https://10.0.0.5:445", "No Name (10.0.0.5:445)"),
+            ("   ", "http://cms.example.com", "No Name (cms.example.com)"),
+            ("", "cms.example.com", "No Name (cms.example.com)"),
+        ] {
+            assert_eq!(display_name(name, address), shown, "{name:?} {address:?}");
+        }
+    }
+
     fn r(base: u64, quantity: u64) -> IdRange {
         IdRange { base, quantity }
     }

@@ -32,6 +32,15 @@ pub enum TicketState {
     Closed,
 }
 
+/// Whether an automatic ticket of `kind` is raised for a system: custom tickets are people's,
+/// never raised by monitoring; a kind the system's ticket filters hide is never raised for it;
+/// and one of that kind still live (open or acknowledged) for it is the ticket (the condition
+/// is already reported). Meeting Failed tickets are per meeting instead
+/// ([`crate::scheduler::steps`]).
+pub fn raises_automatic(kind: TicketKind, hidden: &[TicketKind], live_of_kind: bool) -> bool {
+    kind != TicketKind::Custom && !hidden.contains(&kind) && !live_of_kind
+}
+
 impl TicketKind {
     pub const ALL: [TicketKind; 9] = [
         TicketKind::BlankSystemName,
@@ -340,6 +349,27 @@ impl TicketPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_automatic_ticket_is_raised_once_and_never_where_hidden() {
+        use TicketKind::*;
+        // (kind, hidden for the system, one of that kind live, raised)
+        let table = [
+            (ConnectionError, vec![], false, true),
+            (ConnectionError, vec![], true, false),
+            (ConnectionError, vec![ConnectionError], false, false),
+            (ConnectionError, vec![BlankSystemName], false, true),
+            (BlankSystemName, vec![ConnectionError], true, false),
+            (Custom, vec![], false, false),
+        ];
+        for (kind, hidden, live, raised) in table {
+            assert_eq!(
+                raises_automatic(kind, &hidden, live),
+                raised,
+                "{kind:?} {hidden:?} {live}"
+            );
+        }
+    }
 
     fn input<'a>(system: &'a str, kind: &'a str, state: &'a str) -> TicketQueryInput<'a> {
         TicketQueryInput {

@@ -61,7 +61,7 @@ impl TraceSink for TraceLog {
 /// masked here too, so that nothing the connector did not expect to carry a secret leaks one.
 fn row(entry: TraceEntry) -> NewTraceRow {
     NewTraceRow {
-        at: now_seconds(),
+        at: time::OffsetDateTime::now_utc(),
         endpoint: entry.endpoint.to_string(),
         method: entry.method.to_string(),
         path: cms::trace::mask_secrets(&entry.path),
@@ -71,18 +71,6 @@ fn row(entry: TraceEntry) -> NewTraceRow {
         response_excerpt: cms::trace::mask_secrets(&entry.response_excerpt),
         error: entry.error.as_deref().map(cms::trace::mask_secrets),
     }
-}
-
-/// RFC 3339 to the second, so that stored times compare as text.
-fn now_seconds() -> String {
-    rfc3339(time::OffsetDateTime::now_utc())
-}
-
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.replace_nanosecond(0)
-        .unwrap_or(at)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 async fn write(store: Arc<dyn Store>, mut received: mpsc::Receiver<NewTraceRow>) {
@@ -117,5 +105,5 @@ pub async fn prune(
         .ok()
         .and_then(|d| time::OffsetDateTime::now_utc().checked_sub(d))
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    store.prune_trace(&rfc3339(cutoff)).await
+    store.prune_trace(cutoff).await
 }

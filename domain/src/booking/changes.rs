@@ -557,20 +557,10 @@ impl<S: BookingStore + ?Sized> BookingChanges for S {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::booking::rules::Booked;
+    use crate::booking::rules::{Booked, span};
     use std::collections::HashMap;
-    use time::macros::datetime;
 
     const SYS: SystemId = SystemId(1);
-
-    fn span(start_minute: i64, end_minute: i64) -> Span {
-        let base = datetime!(2026-11-24 09:00 UTC);
-        Span::new(
-            base + time::Duration::minutes(start_minute),
-            base + time::Duration::minutes(end_minute),
-        )
-        .unwrap()
-    }
 
     fn uri(u: &str) -> SipUri {
         SipUri::parse(u).unwrap()

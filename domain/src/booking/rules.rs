@@ -148,19 +148,20 @@ impl Occupancy {
     }
 }
 
+/// A span from `start_minute` to `end_minute` after 2026-11-24 09:00 UTC (the rules' tests).
+#[cfg(test)]
+pub(crate) fn span(start_minute: i64, end_minute: i64) -> Span {
+    let base = time::macros::datetime!(2026-11-24 09:00 UTC);
+    Span::new(
+        base + time::Duration::minutes(start_minute),
+        base + time::Duration::minutes(end_minute),
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
-
-    fn span(start_minute: i64, end_minute: i64) -> Span {
-        let base = datetime!(2026-11-24 09:00 UTC);
-        Span::new(
-            base + time::Duration::minutes(start_minute),
-            base + time::Duration::minutes(end_minute),
-        )
-        .unwrap()
-    }
 
     fn booked(id: i64, system: i64, s: Span, who: &[&str]) -> Booked {
         Booked {

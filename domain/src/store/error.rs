@@ -5,18 +5,19 @@ pub enum StoreError {
     /// A uniqueness rule refused the write; `what` names the value that clashed.
     #[error("{what} already exists")]
     Conflict { what: String },
-    /// The database refused or failed; `context` says what the store was doing.
-    #[error("database: {context}")]
+    /// The database refused or failed; `context` says what the store was doing. The message
+    /// names the cause too: most callers log only the message (`%e`).
+    #[error("database: {context}: {source}")]
     Database {
         context: &'static str,
         #[source]
         source: sqlx::Error,
     },
     /// The database's schema could not be brought up to date.
-    #[error("database: migrations failed")]
+    #[error("database: migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The database file's permissions could not be restricted to its owner.
-    #[error("cannot protect `{}`", path.display())]
+    #[error("cannot protect `{}`: {source}", path.display())]
     Protect {
         path: std::path::PathBuf,
         #[source]
@@ -27,7 +28,7 @@ pub enum StoreError {
     #[error("unknown {what} `{value}` in the database")]
     Corrupt { what: &'static str, value: String },
     /// A write that was part of a batch failed with the batch (the engine's step writer).
-    #[error("the batch this write was part of failed")]
+    #[error("the batch this write was part of failed: {0}")]
     Batch(#[source] std::sync::Arc<StoreError>),
     /// The engine's step writer is gone (the engine is shutting down).
     #[error("the scheduler engine's step writer has stopped")]

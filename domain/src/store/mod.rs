@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bookings;
 mod error;
 pub mod folders;
+pub mod millis;
 mod monitoring;
 mod postgres;
 pub mod progress;

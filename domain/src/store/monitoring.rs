@@ -50,7 +50,7 @@ pub struct PollRecord {
 /// One API trace entry to store (already masked).
 #[derive(Debug, Clone)]
 pub struct NewTraceRow {
-    pub at: String,
+    pub at: time::OffsetDateTime,
     pub endpoint: String,
     pub method: String,
     pub path: String,
@@ -101,6 +101,6 @@ pub trait MonitoringStore: Send + Sync {
         query: &TraceQuery,
         page_size: u32,
     ) -> Result<(Vec<TraceRow>, u64), StoreError>;
-    /// Deletes trace rows older than `before` (RFC 3339); returns how many.
-    async fn prune_trace(&self, before: &str) -> Result<u64, StoreError>;
+    /// Deletes trace rows older than `before`; returns how many.
+    async fn prune_trace(&self, before: time::OffsetDateTime) -> Result<u64, StoreError>;
 }

@@ -43,6 +43,12 @@ async fn a_failed_query_keeps_the_database_error_as_its_source() {
         panic!("not a database error: {e:?}");
     };
     assert!(db.message().contains("users"), "{}", db.message());
+    // What the logs show (`%e`) names the cause as well as what the store was doing.
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("database: ") && shown.contains(db.message()),
+        "{shown}"
+    );
 }
 
 #[tokio::test]

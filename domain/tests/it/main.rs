@@ -10,3 +10,4 @@ mod scheduler;
 mod steps;
 mod store;
 mod systems;
+mod upgrade;

@@ -544,8 +544,8 @@ async fn the_trace_is_stored_masked_newest_first_and_filtered() {
 #[tokio::test]
 async fn old_trace_rows_are_pruned() {
     let f = fixture().await;
-    let row = |at: &str| NewTraceRow {
-        at: at.into(),
+    let row = |at: time::OffsetDateTime| NewTraceRow {
+        at,
         endpoint: "https://10.0.0.5".into(),
         method: "GET".into(),
         path: "/api/v1/system/status".into(),
@@ -557,11 +557,9 @@ async fn old_trace_rows_are_pruned() {
     };
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     f.store
-        .insert_trace(&[row("2020-01-01T00:00:00Z"), row(&now)])
+        .insert_trace(&[row(time::macros::datetime!(2020-01-01 00:00 UTC)), row(now)])
         .await
         .unwrap();
     let pruned = domain::trace_log::prune(f.store.as_ref(), Duration::from_secs(14 * 86_400))
@@ -581,7 +579,11 @@ async fn old_trace_rows_are_pruned() {
         .await
         .unwrap();
     assert_eq!((rows.len(), total), (1, 1));
-    assert_eq!(rows[0].at, now);
+    assert_eq!(
+        rows[0].at,
+        now.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
 }
 
 #[tokio::test]

@@ -219,7 +219,7 @@ async fn meeting_failed_tickets(f: &Fixture) -> usize {
 #[tokio::test]
 async fn one_meeting_failed_ticket_per_meeting_and_none_where_hidden() {
     let f = fixture().await;
-    let ids = book(&f, 2).await;
+    let ids = book(&f, 3).await;
     // A step that fails the meeting, and another problem while its ticket is open.
     let outcomes = f
         .store
@@ -244,6 +244,27 @@ async fn one_meeting_failed_ticket_per_meeting_and_none_where_hidden() {
     let ticket = f.store.meeting(ids[0]).await.unwrap().unwrap().ticket;
     assert!(ticket.is_some(), "the meeting links its ticket");
 
+    // Another meeting failing on the same system, in the same batch as a third one's step:
+    // each meeting has its own ticket, and the batch stands.
+    let outcomes = f
+        .store
+        .record_steps(
+            None,
+            &[
+                (ids[2], MeetingState::Pending, failed("no answer either")),
+                (ids[1], MeetingState::Ongoing, failed("not this one")),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcomes[..], [Ok(true), Ok(false)]),
+        "{outcomes:?}"
+    );
+    assert_eq!(meeting_failed_tickets(&f).await, 2);
+    let third = f.store.meeting(ids[2]).await.unwrap().unwrap().ticket;
+    assert!(third.is_some() && third != ticket, "{third:?} {ticket:?}");
+
     // Hidden on its system: the meeting fails, no ticket is raised, nothing else is linked.
     f.store
         .set_hidden_ticket_kinds(f.system, &[TicketKind::MeetingFailed])
@@ -261,5 +282,27 @@ async fn one_meeting_failed_ticket_per_meeting_and_none_where_hidden() {
     let second = f.store.meeting(ids[1]).await.unwrap().unwrap();
     assert_eq!(second.state, MeetingState::Failed);
     assert_eq!(second.ticket, None);
-    assert_eq!(meeting_failed_tickets(&f).await, 1);
+    assert_eq!(meeting_failed_tickets(&f).await, 2);
+}
+
+#[tokio::test]
+async fn a_meeting_names_its_system_as_every_page_does() {
+    let f = fixture().await;
+    for name in ["   ", "", "Main CMS"] {
+        f.store
+            .set_system_identity(f.system, name, "")
+            .await
+            .unwrap();
+        let id = book(&f, 1).await[0];
+        let meeting = f.store.meeting(id).await.unwrap().unwrap();
+        let system = f.store.list_systems().await.unwrap().remove(0);
+        assert_eq!(meeting.system_name, system.display_name(), "name {name:?}");
+    }
+    f.store
+        .set_system_identity(f.system, " ", "")
+        .await
+        .unwrap();
+    let id = book(&f, 1).await[0];
+    let meeting = f.store.meeting(id).await.unwrap().unwrap();
+    assert_eq!(meeting.system_name, "No Name (cms.example.com)");
 }

@@ -399,6 +399,42 @@ async fn the_database_is_private_and_holds_no_usable_session_id() {
     );
 }
 
+/// On PostgreSQL too, sessions live in the portal's database and under a hash of their id, and
+/// a session survives a restart (another node would read it the same way).
+#[tokio::test]
+async fn postgres_holds_the_sessions_under_hashed_ids() {
+    let portal = Portal::build()
+        .backend(crate::support::Backend::Postgres)
+        .users(ONE_PER_ROLE)
+        .start()
+        .await;
+    let cookie = portal.login("root").await;
+    let portal = portal.restart().await;
+    assert_eq!(
+        portal.get(Some(&cookie), "/").await.status(),
+        reqwest::StatusCode::OK,
+        "the session outlives the process"
+    );
+    let value = cookie.split_once('=').unwrap().1.to_string();
+    let id: tower_sessions::session::Id = value.parse().unwrap();
+    let bridgekeeper::Database::Postgres(store) = bridgekeeper::open_store(portal.database_url())
+        .await
+        .unwrap()
+    else {
+        panic!("a PostgreSQL portal");
+    };
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions.session")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(!ids.is_empty());
+    assert!(!ids.contains(&value), "the cookie's id is not stored");
+    assert!(
+        ids.contains(&bridgekeeper::sessions::stored_id(&id).to_string()),
+        "its hash is: {ids:?}"
+    );
+}
+
 #[tokio::test]
 async fn an_unknown_host_is_refused_and_the_origin_must_match_scheme_host_and_port() {
     let portal = Portal::build().users(ONE_PER_ROLE).start().await;

@@ -364,20 +364,22 @@ impl BookingStore for PgStore {
         now: OffsetDateTime,
         early: time::Duration,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
-        let now = ms(now);
+        // The engine's work by state (the states are Rust's): starts due, retries due, ends and
+        // re-dresses due.
+        use MeetingState::{Ending, Ongoing, Pending, Starting};
         sqlx::query(&format!(
             "SELECT {MEETING_COLUMNS}{MEETING_FROM} WHERE \
-             (m.state = 'pending' AND m.start_ms - $1 <= $2) \
-             OR (m.state IN ('starting', 'ending') AND COALESCE(m.retry_at_ms, 0) <= $3) \
-             OR (m.state = 'ongoing' AND (m.end_ms <= $4 \
-                 OR (m.dress_version > m.applied_dress AND COALESCE(m.retry_at_ms, 0) <= $5))) \
+             (m.state = $3 AND m.start_ms - $1 <= $2) \
+             OR (m.state = ANY($4) AND COALESCE(m.retry_at_ms, 0) <= $2) \
+             OR (m.state = $5 AND (m.end_ms <= $2 \
+                 OR (m.dress_version > m.applied_dress AND COALESCE(m.retry_at_ms, 0) <= $2))) \
              ORDER BY m.start_ms, m.id"
         ))
         .bind(early.whole_milliseconds() as i64)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .bind(now)
+        .bind(ms(now))
+        .bind(Pending.as_str())
+        .bind(states(&[Starting, Ending]))
+        .bind(Ongoing.as_str())
         .fetch_all(self.pool())
         .await?
         .iter()
@@ -386,18 +388,21 @@ impl BookingStore for PgStore {
     }
 
     async fn next_due(&self, early: time::Duration) -> Result<Option<OffsetDateTime>, StoreError> {
+        use MeetingState::{Ending, Ongoing, Pending, Starting};
         let next: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(t) FROM ( \
-             SELECT MIN(start_ms) - $1 AS t FROM meetings WHERE state = 'pending' \
-             UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings WHERE state IN ('starting', 'ending') \
-             UNION ALL SELECT MIN(end_ms) FROM meetings WHERE state = 'ongoing' \
+             SELECT MIN(start_ms) - $1 AS t FROM meetings WHERE state = $2 \
+             UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings WHERE state = ANY($3) \
+             UNION ALL SELECT MIN(end_ms) FROM meetings WHERE state = $4 \
              UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings \
-             WHERE state = 'ongoing' AND dress_version > applied_dress) due",
+             WHERE state = $4 AND dress_version > applied_dress) due",
         )
         .bind(early.whole_milliseconds() as i64)
+        .bind(Pending.as_str())
+        .bind(states(&[Starting, Ending]))
+        .bind(Ongoing.as_str())
         .fetch_one(self.pool())
-        .await
-        ?;
+        .await?;
         Ok(next.map(from_ms))
     }
 

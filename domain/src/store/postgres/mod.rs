@@ -28,7 +28,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, Postgres, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
-use time::OffsetDateTime;
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -75,32 +74,16 @@ enum Lock {
     Folders = 0x4b42_0002,
     /// What is booked (capacity, participants), as SQLite's write lock.
     Bookings = 0x4b42_0003,
+    /// Automatic tickets (one live ticket of a kind per system).
+    Tickets = 0x4b42_0004,
 }
 
-/// A moment as stored: milliseconds since the epoch (the same encoding as SQLite's).
-pub(super) fn ms(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
-pub(super) fn from_ms(v: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(v) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-fn now_ms() -> i64 {
-    ms(OffsetDateTime::now_utc())
-}
+// The one time encoding, shared with SQLite's store.
+use super::millis::{from_ms, ms, now_ms, rfc3339 as text_of_ms};
 
 /// An RFC 3339 instant handed over by the port, as stored.
 fn ms_of_text(text: &str) -> Result<i64, StoreError> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(ms)
-        .map_err(|_| StoreError::corrupt("instant", text))
-}
-
-/// A stored instant as the port hands it over (RFC 3339, UTC, whole seconds).
-fn text_of_ms(v: i64) -> String {
-    crate::zone::format_utc(from_ms(v))
+    super::millis::ms_of_rfc3339(text).ok_or_else(|| StoreError::corrupt("instant", text))
 }
 
 fn user_from_row(row: &PgRow) -> Result<UserRecord, StoreError> {

@@ -320,7 +320,7 @@ impl MonitoringStore for PgStore {
                 "INSERT INTO api_trace (at_ms, endpoint, method, path, request_body, status, \
                  duration_ms, response_excerpt, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
-            .bind(ms_of_text(&r.at)?)
+            .bind(super::ms(r.at))
             .bind(&r.endpoint)
             .bind(&r.method)
             .bind(&r.path)
@@ -380,9 +380,9 @@ impl MonitoringStore for PgStore {
         Ok((rows, u64::try_from(total).unwrap_or_default()))
     }
 
-    async fn prune_trace(&self, before: &str) -> Result<u64, StoreError> {
+    async fn prune_trace(&self, before: time::OffsetDateTime) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM api_trace WHERE at_ms < $1")
-            .bind(ms_of_text(before)?)
+            .bind(super::ms(before))
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected())

@@ -1,6 +1,6 @@
 //! Systems, cluster members and tickets in PostgreSQL.
 
-use super::{PgStore, now_ms, text_of_ms};
+use super::{Lock, PgStore, now_ms, text_of_ms};
 use crate::store::{NewSystem, StoreError, SystemRecord, SystemStore, TicketFilter, TicketStore};
 use crate::system::{
     ClusterMember, Connectivity, ExtendedSettings, IdRange, SYSTEM_TYPE, SystemId, SystemSummary,
@@ -93,24 +93,41 @@ fn bind_ticket_filter<'q>(mut query: PgQuery<'q>, filter: &TicketFilter) -> PgQu
     query
 }
 
-/// Opens an automatic ticket unless one of its kind is live for the system (the unique index
-/// refuses it) or the system hides that kind.
+/// Opens an automatic ticket if [`crate::ticket::raises_automatic`] says so, on the system's
+/// ticket filters and live tickets read in the caller's transaction (one that holds
+/// [`Lock::Tickets`], or in which the system is new).
 async fn raise(
     conn: &mut PgConnection,
     system: SystemId,
     kind: TicketKind,
     message: &str,
 ) -> Result<(), StoreError> {
+    let hidden: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM ticket_filters WHERE system_id = $1")
+            .bind(system.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    let hidden: Vec<TicketKind> = hidden.iter().filter_map(|k| TicketKind::parse(k)).collect();
+    let live: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM tickets WHERE system_id = $1 AND kind = $2 AND state <> $3)",
+    )
+    .bind(system.0)
+    .bind(kind.as_str())
+    .bind(TicketState::Closed.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    if !crate::ticket::raises_automatic(kind, &hidden, live) {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO tickets (system_id, kind, severity, message, state, raised_ms) \
-         SELECT $1, $2, $3, $4, 'open', $5 WHERE NOT EXISTS \
-         (SELECT 1 FROM ticket_filters f WHERE f.system_id = $1 AND f.kind = $2) \
-         ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(system.0)
     .bind(kind.as_str())
     .bind(kind.severity().as_str())
     .bind(message)
+    .bind(TicketState::Open.as_str())
     .bind(now_ms())
     .execute(conn)
     .await?;
@@ -351,8 +368,11 @@ impl TicketStore for PgStore {
         kind: TicketKind,
         message: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        raise(&mut conn, system, kind, message).await
+        // Two monitors raising the same condition at once raise it once.
+        let mut tx = self.locked(Lock::Tickets).await?;
+        raise(&mut tx, system, kind, message).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn close_tickets(&self, system: SystemId, kind: TicketKind) -> Result<u64, StoreError> {

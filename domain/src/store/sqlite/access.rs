@@ -97,18 +97,19 @@ impl AccessStore for SqliteStore {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO system_access (system_id, booking, editing, changed_by) VALUES (?, ?, ?, ?) \
+            "INSERT INTO system_access (system_id, booking, editing, changed_by, changed_ms) \
+             VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (system_id) DO UPDATE SET booking = excluded.booking, \
              editing = excluded.editing, changed_by = excluded.changed_by, \
-             changed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+             changed_ms = excluded.changed_ms",
         )
         .bind(system.0)
         .bind(list.booking.as_str())
         .bind(list.editing.as_str())
         .bind(by)
+        .bind(crate::store::millis::now_ms())
         .execute(&mut *tx)
-        .await
-        ?;
+        .await?;
         sqlx::query("DELETE FROM system_access_users WHERE system_id = ?")
             .bind(system.0)
             .execute(&mut *tx)

@@ -22,15 +22,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
-/// A moment as stored: milliseconds since the epoch.
-pub(super) fn ms(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub(super) fn from_ms(v: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(v as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
+pub(super) use crate::store::millis::{from_ms, ms};
 
 fn corrupt(what: &'static str, value: &str) -> StoreError {
     StoreError::corrupt(what, value)
@@ -375,17 +367,25 @@ impl BookingStore for SqliteStore {
         early: time::Duration,
     ) -> Result<Vec<MeetingRecord>, StoreError> {
         let now = ms(now);
+        let early = early.whole_milliseconds() as i64;
+        // The engine's work by state (the states are Rust's): starts due, retries due, ends and
+        // re-dresses due.
+        use MeetingState::{Ending, Ongoing, Pending, Starting};
         sqlx::query(&format!(
             "SELECT {MEETING_COLUMNS}{MEETING_FROM} WHERE \
-             (m.state = 'pending' AND m.start_ms - ? <= ?) \
-             OR (m.state IN ('starting', 'ending') AND COALESCE(m.retry_at_ms, 0) <= ?) \
-             OR (m.state = 'ongoing' AND (m.end_ms <= ? \
+             (m.state = ? AND m.start_ms - ? <= ?) \
+             OR (m.state IN (?, ?) AND COALESCE(m.retry_at_ms, 0) <= ?) \
+             OR (m.state = ? AND (m.end_ms <= ? \
                  OR (m.dress_version > m.applied_dress AND COALESCE(m.retry_at_ms, 0) <= ?))) \
              ORDER BY m.start_ms, m.id"
         ))
-        .bind(early.whole_milliseconds() as i64)
+        .bind(Pending.as_str())
+        .bind(early)
         .bind(now)
+        .bind(Starting.as_str())
+        .bind(Ending.as_str())
         .bind(now)
+        .bind(Ongoing.as_str())
         .bind(now)
         .bind(now)
         .fetch_all(self.pool())
@@ -396,18 +396,23 @@ impl BookingStore for SqliteStore {
     }
 
     async fn next_due(&self, early: time::Duration) -> Result<Option<OffsetDateTime>, StoreError> {
+        use MeetingState::{Ending, Ongoing, Pending, Starting};
         let next: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(t) FROM ( \
-             SELECT MIN(start_ms) - ? AS t FROM meetings WHERE state = 'pending' \
-             UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings WHERE state IN ('starting', 'ending') \
-             UNION ALL SELECT MIN(end_ms) FROM meetings WHERE state = 'ongoing' \
+             SELECT MIN(start_ms) - ? AS t FROM meetings WHERE state = ? \
+             UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings WHERE state IN (?, ?) \
+             UNION ALL SELECT MIN(end_ms) FROM meetings WHERE state = ? \
              UNION ALL SELECT MIN(COALESCE(retry_at_ms, 0)) FROM meetings \
-             WHERE state = 'ongoing' AND dress_version > applied_dress)",
+             WHERE state = ? AND dress_version > applied_dress)",
         )
         .bind(early.whole_milliseconds() as i64)
+        .bind(Pending.as_str())
+        .bind(Starting.as_str())
+        .bind(Ending.as_str())
+        .bind(Ongoing.as_str())
+        .bind(Ongoing.as_str())
         .fetch_one(self.pool())
-        .await
-        ?;
+        .await?;
         Ok(next.map(from_ms))
     }
 
@@ -844,7 +849,7 @@ impl BookingWrite for SqliteWrite {
 
     async fn insert_ticket(&mut self, ticket: &NewTicket) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at) \
+            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_ms) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(ticket.system.0)
@@ -852,7 +857,7 @@ impl BookingWrite for SqliteWrite {
         .bind(ticket.kind.severity().as_str())
         .bind(&ticket.message)
         .bind(TicketState::Open.as_str())
-        .bind(crate::zone::format_utc(ticket.raised_at))
+        .bind(ms(ticket.raised_at))
         .fetch_one(&mut *self.tx)
         .await?)
     }

@@ -7,17 +7,10 @@ use sqlx::{Row, Sqlite, Transaction};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-fn ms(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
+use crate::store::millis::{from_ms, ms};
 
 fn until(now: OffsetDateTime, ttl: Duration) -> i64 {
     ms(now).saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn from_ms(at: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Whether `fence` still holds, read inside the caller's transaction (a write transaction: the

@@ -146,13 +146,15 @@ impl UserStore for SqliteStore {
         role: Role,
         hash: &PasswordHashString,
     ) -> Result<UserId, StoreError> {
-        let result =
-            sqlx::query("INSERT INTO users (username, role, password_hash) VALUES (?, ?, ?)")
-                .bind(username.as_str())
-                .bind(role.as_str())
-                .bind(&hash.0)
-                .execute(&self.pool)
-                .await;
+        let result = sqlx::query(
+            "INSERT INTO users (username, role, password_hash, created_ms) VALUES (?, ?, ?, ?)",
+        )
+        .bind(username.as_str())
+        .bind(role.as_str())
+        .bind(&hash.0)
+        .bind(crate::store::millis::now_ms())
+        .execute(&self.pool)
+        .await;
         match result {
             Ok(done) => Ok(UserId(done.last_insert_rowid())),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict {

@@ -13,11 +13,7 @@ use crate::ticket::TicketKind;
 use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
 
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::store::millis::{ms, ms_of_rfc3339, now_ms, rfc3339};
 
 fn u64_of(v: Option<i64>) -> Option<u64> {
     v.and_then(|v| u64::try_from(v).ok())
@@ -200,13 +196,16 @@ impl MonitoringStore for SqliteStore {
         match &poll.snapshot {
             Some(s) => {
                 sqlx::query(
-                    "INSERT OR REPLACE INTO system_status (system_id, polled_at, uptime_seconds, \
+                    "INSERT OR REPLACE INTO system_status (system_id, polled_ms, uptime_seconds, \
                      call_legs_active, call_legs_max_active, call_legs_completed, \
                      audio_bit_rate_out, audio_bit_rate_in, video_bit_rate_out, video_bit_rate_in, \
                      alternate_reachable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(id.0)
-                .bind(&s.polled_at)
+                .bind(
+                    ms_of_rfc3339(&s.polled_at)
+                        .ok_or_else(|| StoreError::corrupt("poll time", s.polled_at.as_str()))?,
+                )
                 .bind(i64_of(s.uptime_seconds))
                 .bind(i64_of(s.call_legs_active))
                 .bind(i64_of(s.call_legs_max_active))
@@ -249,7 +248,7 @@ impl MonitoringStore for SqliteStore {
                 .map_err(StoreError::from)
         };
         Ok(Some(StatusSnapshot {
-            polled_at: r.try_get("polled_at")?,
+            polled_at: rfc3339(r.try_get("polled_ms")?),
             uptime_seconds: n("uptime_seconds")?,
             call_legs_active: n("call_legs_active")?,
             call_legs_max_active: n("call_legs_max_active")?,
@@ -315,7 +314,7 @@ impl MonitoringStore for SqliteStore {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
-        let at = now();
+        let at = now_ms();
         for kind in kinds {
             sqlx::query("INSERT OR IGNORE INTO ticket_filters (system_id, kind) VALUES (?, ?)")
                 .bind(id.0)
@@ -323,10 +322,10 @@ impl MonitoringStore for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "UPDATE tickets SET state = 'closed', closed_at = ? \
+                "UPDATE tickets SET state = 'closed', closed_ms = ? \
                  WHERE system_id = ? AND kind = ? AND state <> 'closed'",
             )
-            .bind(&at)
+            .bind(at)
             .bind(id.0)
             .bind(kind.as_str())
             .execute(&mut *tx)
@@ -339,10 +338,10 @@ impl MonitoringStore for SqliteStore {
         let mut tx = self.pool().begin().await?;
         for r in rows {
             sqlx::query(
-                "INSERT INTO api_trace (at, endpoint, method, path, request_body, status, \
+                "INSERT INTO api_trace (at_ms, endpoint, method, path, request_body, status, \
                  duration_ms, response_excerpt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
-            .bind(&r.at)
+            .bind(ms(r.at))
             .bind(&r.endpoint)
             .bind(&r.method)
             .bind(&r.path)
@@ -370,7 +369,7 @@ impl MonitoringStore for SqliteStore {
             .await?
             .try_get(0)?;
         let sql = format!(
-            "SELECT id, at, endpoint, method, path, request_body, status, duration_ms, \
+            "SELECT id, at_ms, endpoint, method, path, request_body, status, duration_ms, \
              response_excerpt, error FROM api_trace{filter} ORDER BY id DESC LIMIT ? OFFSET ?"
         );
         let offset = u64::from(query.page.max(1) - 1) * u64::from(page_size);
@@ -383,7 +382,7 @@ impl MonitoringStore for SqliteStore {
             .map(|r| {
                 Ok(TraceRow {
                     id: r.try_get("id")?,
-                    at: r.try_get("at")?,
+                    at: rfc3339(r.try_get("at_ms")?),
                     endpoint: r.try_get("endpoint")?,
                     method: r.try_get("method")?,
                     path: r.try_get("path")?,
@@ -400,9 +399,9 @@ impl MonitoringStore for SqliteStore {
         Ok((rows, u64::try_from(total).unwrap_or_default()))
     }
 
-    async fn prune_trace(&self, before: &str) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM api_trace WHERE at < ?")
-            .bind(before)
+    async fn prune_trace(&self, before: time::OffsetDateTime) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM api_trace WHERE at_ms < ?")
+            .bind(ms(before))
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected())

@@ -10,11 +10,7 @@ use crate::ticket::{Ticket, TicketKind, TicketState};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::store::millis::{now_ms as now, rfc3339};
 
 fn corrupt(what: &'static str, value: &str) -> StoreError {
     StoreError::corrupt(what, value)
@@ -50,14 +46,14 @@ fn ticket_from_row(row: &SqliteRow) -> Result<Ticket, StoreError> {
             .ok_or_else(|| corrupt("severity", &severity))?,
         message: row.try_get("message")?,
         state: TicketState::parse(&state).ok_or_else(|| corrupt("ticket state", &state))?,
-        raised_at: row.try_get("raised_at")?,
+        raised_at: rfc3339(row.try_get("raised_ms")?),
         acknowledged_by: row.try_get("acknowledged_by")?,
         raised_by: row.try_get("raised_by")?,
     })
 }
 
 const TICKET_COLUMNS: &str =
-    "id, system_id, kind, severity, message, state, raised_at, acknowledged_by, raised_by";
+    "id, system_id, kind, severity, message, state, raised_ms, acknowledged_by, raised_by";
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
@@ -96,8 +92,8 @@ fn bind_ticket_filter<'q>(mut query: SqliteQuery<'q>, filter: &TicketFilter) -> 
     query
 }
 
-const RAISE: &str = "INSERT OR IGNORE INTO tickets (system_id, kind, severity, message, state, raised_at) \
-     VALUES (?, ?, ?, ?, 'open', ?)";
+const RAISE: &str = "INSERT INTO tickets (system_id, kind, severity, message, state, raised_ms) \
+     VALUES (?, ?, ?, ?, ?, ?)";
 
 #[async_trait::async_trait]
 impl SystemStore for SqliteStore {
@@ -105,8 +101,8 @@ impl SystemStore for SqliteStore {
         let mut tx = self.pool().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO systems (address, username, password_sealed, tls_mode, pinned_pem, \
-             software_version, connectivity, cluster_enabled, call_profile_id, call_leg_profile_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             software_version, connectivity, cluster_enabled, call_profile_id, call_leg_profile_id, \
+             created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&system.address)
         .bind(&system.username)
@@ -118,6 +114,7 @@ impl SystemStore for SqliteStore {
         .bind(system.cluster_enabled)
         .bind(&system.call_profile_id)
         .bind(&system.call_leg_profile_id)
+        .bind(now())
         .execute(&mut *tx)
         .await;
         let id = match inserted {
@@ -142,13 +139,20 @@ impl SystemStore for SqliteStore {
             ?;
         }
         let raised_at = now();
+        // A new system has no filters yet; its first tickets are raised by the same rule.
+        let mut raised: Vec<TicketKind> = Vec::new();
         for (kind, message) in &system.tickets {
+            if !crate::ticket::raises_automatic(*kind, &[], raised.contains(kind)) {
+                continue;
+            }
+            raised.push(*kind);
             sqlx::query(RAISE)
                 .bind(id.0)
                 .bind(kind.as_str())
                 .bind(kind.severity().as_str())
                 .bind(message)
-                .bind(&raised_at)
+                .bind(TicketState::Open.as_str())
+                .bind(raised_at)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -345,20 +349,42 @@ impl TicketStore for SqliteStore {
         kind: TicketKind,
         message: &str,
     ) -> Result<(), StoreError> {
+        // Read, decide (the rule is Rust's), write, under the write lock: two monitors raising
+        // the same condition at once raise it once.
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let hidden: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM ticket_filters WHERE system_id = ?")
+                .bind(system.0)
+                .fetch_all(&mut *tx)
+                .await?;
+        let hidden: Vec<TicketKind> = hidden.iter().filter_map(|k| TicketKind::parse(k)).collect();
+        let live: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM tickets WHERE system_id = ? AND kind = ? AND state <> ?)",
+        )
+        .bind(system.0)
+        .bind(kind.as_str())
+        .bind(TicketState::Closed.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        if !crate::ticket::raises_automatic(kind, &hidden, live) {
+            return Ok(());
+        }
         sqlx::query(RAISE)
             .bind(system.0)
             .bind(kind.as_str())
             .bind(kind.severity().as_str())
             .bind(message)
+            .bind(TicketState::Open.as_str())
             .bind(now())
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn close_tickets(&self, system: SystemId, kind: TicketKind) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE tickets SET state = 'closed', closed_at = ? \
+            "UPDATE tickets SET state = 'closed', closed_ms = ? \
              WHERE system_id = ? AND kind = ? AND state <> 'closed'",
         )
         .bind(now())
@@ -408,7 +434,7 @@ impl TicketStore for SqliteStore {
 
     async fn close_ticket(&self, number: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE tickets SET state = 'closed', closed_at = ? WHERE id = ? AND state <> 'closed'",
+            "UPDATE tickets SET state = 'closed', closed_ms = ? WHERE id = ? AND state <> 'closed'",
         )
         .bind(now())
         .bind(number)
@@ -436,7 +462,7 @@ impl TicketStore for SqliteStore {
         by: &str,
     ) -> Result<i64, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_at, raised_by) \
+            "INSERT INTO tickets (system_id, kind, severity, message, state, raised_ms, raised_by) \
              VALUES (?, ?, ?, ?, 'open', ?, ?)",
         )
         .bind(system.map(|s| s.0))

@@ -744,7 +744,7 @@ pub async fn monitoring_keeps_settings_polls_and_the_trace(store: Arc<dyn Store>
     assert_eq!(record.members[0].bridge_id, "cb-9");
 
     let row = |at: &str, endpoint: &str, status: Option<u16>| NewTraceRow {
-        at: at.into(),
+        at: OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap(),
         endpoint: endpoint.into(),
         method: "GET".into(),
         path: "/api/v1/system/status".into(),
@@ -788,7 +788,13 @@ pub async fn monitoring_keeps_settings_polls_and_the_trace(store: Arc<dyn Store>
     assert_eq!(rows[0].status, Some(401));
     let (none, total) = store.trace_page(&[], &any, 10).await.unwrap();
     assert!(none.is_empty() && total == 0);
-    assert_eq!(store.prune_trace("2026-12-03T00:00:00Z").await.unwrap(), 2);
+    assert_eq!(
+        store
+            .prune_trace(time::macros::datetime!(2026-12-03 00:00 UTC))
+            .await
+            .unwrap(),
+        2
+    );
     let (_, total) = store
         .trace_page(
             &["https://a".to_string(), "https://b".to_string()],
