@@ -2,21 +2,13 @@
 
 use super::SqliteStore;
 use crate::store::StoreError;
+use crate::store::millis::{from_ms, ms};
 use crate::store::progress::{
     ProgressRecord, ProgressStore, parse_ranges, parse_state, ranges_text, state_name,
 };
 use crate::system::{ProvisionPlan, Provisioning, SystemId};
 use sqlx::Row;
 use time::OffsetDateTime;
-
-fn ms(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
-fn from_ms(at: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
 
 #[async_trait::async_trait]
 impl ProgressStore for SqliteStore {
