@@ -25,4 +25,6 @@ pub struct AppContext {
     pub access: Arc<domain::system_access::SystemAccessService>,
     /// In demo mode, the simulated CMS cluster running beside the portal.
     pub demo_cms: Option<DemoCluster>,
+    /// This node, and the engine's lease as the database has it (Administrative Tools → Engine).
+    pub node: Arc<domain::lease::Node>,
 }

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::flash::form_action;
 use crate::navigation::areas_for;
 use crate::pages::{
-    admin::AdminPage,
+    admin::{AdminPage, EnginePage},
     booking::{
         AuditLogPage, BookingPage, ConferenceListPage, ConferenceSettingsPage, MeetingPage,
         NewConferencePage,
@@ -114,6 +114,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/booking/meetings/:id") view=MeetingPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/conference-settings") view=ConferenceSettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/engine") view=EnginePage ssr=SsrMode::Async />
                     <Route path=path!("/monitoring") view=MonitoringPage ssr=SsrMode::Async />
                     <Route path=path!("/systems") view=SystemsPage ssr=SsrMode::Async />
                     <Route path=path!("/systems/add") view=AddSystemPage ssr=SsrMode::Async />

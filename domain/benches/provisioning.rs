@@ -53,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
         let outcome = loop {
             let progress = systems
                 .provisioning(added.id)
+                .await?
                 .expect("provisioning started");
             if progress.state != ProvisioningState::Running {
                 break progress;

@@ -119,7 +119,13 @@ async fn add_system(w: &World, sim: &Cluster, placeholders: usize) -> SystemId {
         .await
         .expect("extended");
     loop {
-        match w.systems.provisioning(added.id).map(|p| p.state) {
+        match w
+            .systems
+            .provisioning(added.id)
+            .await
+            .unwrap()
+            .map(|p| p.state)
+        {
             Some(ProvisioningState::Complete) => break,
             Some(ProvisioningState::Failed) => panic!("provisioning failed"),
             _ => tokio::time::sleep(Duration::from_millis(50)).await,

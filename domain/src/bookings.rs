@@ -95,17 +95,53 @@ impl std::fmt::Debug for ConferenceInput {
     }
 }
 
-/// Wakes the scheduler engine when bookings change.
-#[derive(Debug, Default)]
-pub struct EngineBell(Notify);
+/// Wakes the scheduler engine when bookings change: this process's engine at once, and, rung
+/// [`EngineBell::through`] the database, the engine of whichever process holds the engine's
+/// lease (see [`crate::store::wake`]).
+#[derive(Default)]
+pub struct EngineBell {
+    local: Notify,
+    database: Option<Arc<dyn crate::store::wake::WakeStore>>,
+}
+
+impl std::fmt::Debug for EngineBell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBell")
+            .field("through_database", &self.database.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 impl EngineBell {
+    /// A bell that also rings through `database`, for every process serving it.
+    pub fn through(database: Arc<dyn crate::store::wake::WakeStore>) -> Self {
+        Self {
+            local: Notify::new(),
+            database: Some(database),
+        }
+    }
+
+    /// Wakes this process's engine now and, through the database, the lease holder's. The
+    /// database's ring is written beside the caller (its change is committed already): a
+    /// failure is logged, and the engine still sees the change at its next tick.
     pub fn ring(&self) {
-        self.0.notify_one();
+        self.local.notify_one();
+        if let Some(database) = self.database.clone() {
+            tokio::spawn(async move {
+                if let Err(e) = database.ring_engine().await {
+                    tracing::warn!(error = %e, "ringing the engine through the database");
+                }
+            });
+        }
+    }
+
+    /// Wakes this process's engine only (a ring seen in the database).
+    pub fn wake(&self) {
+        self.local.notify_one();
     }
 
     pub async fn wait(&self) {
-        self.0.notified().await
+        self.local.notified().await
     }
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod booking;
 pub mod navigator;
 pub mod next_path;
+pub mod node;
 pub mod redacted;
 pub mod role;
 pub mod system;

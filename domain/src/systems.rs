@@ -5,6 +5,7 @@
 use crate::FieldErrors;
 use crate::secret_box::SecretBox;
 use crate::store::TicketFilter;
+use crate::store::progress::ProgressRecord;
 use crate::store::{NewSystem, Store, StoreError, SystemRecord};
 use crate::system::{
     ClusterMember, Connectivity, ExtendedSettings, IdRange, ProvisionPlan, Provisioning,
@@ -18,8 +19,7 @@ use cms::{
     CmsError, Connector, ConnectorConfig, Credentials, Endpoint, ErrorKind, PinnedCertificate,
     RetryPolicy, Target, TlsMode, TraceSink,
 };
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What an administrator typed on the Add Systems form. Its `Debug` masks the password.
@@ -80,15 +80,38 @@ struct Detected {
     call_leg_profile: String,
 }
 
-/// Provisioning under way or finished since start, per system (what the page shows live).
-type ProgressBoard = Arc<Mutex<HashMap<SystemId, Provisioning>>>;
+/// A running provisioning writes its progress at least this often, so that every node can tell
+/// it is still under way.
+const PROGRESS_HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// A provisioning reported as running but silent this long was cut short: the process running
+/// it stopped (a crash, a restart). It is shown as failed, and may be started again.
+const PROGRESS_SILENT_FOR: time::Duration = time::Duration::seconds(60);
+
+/// The progress as every node shows it: the last report, unless it says "running" and has
+/// not been renewed for [`PROGRESS_SILENT_FOR`].
+fn progress_seen(record: ProgressRecord, now: time::OffsetDateTime) -> Provisioning {
+    let mut progress = record.progress;
+    if progress.state == ProvisioningState::Running && now - record.updated > PROGRESS_SILENT_FOR {
+        progress.state = ProvisioningState::Failed;
+        progress.message = format!(
+            "Interrupted: the portal process provisioning the placeholder spaces stopped \
+             (last report: {}). Save the Extended Settings again to finish. ({})",
+            record
+                .updated
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            progress.message
+        );
+    }
+    progress
+}
 
 pub struct SystemService {
     store: Arc<dyn Store>,
     secrets: SecretBox,
     trace: Arc<dyn TraceSink>,
     request_timeout: Duration,
-    progress: ProgressBoard,
 }
 
 /// The largest Numeric ID Quantity: one bulk sync of at most this many spaces.
@@ -108,7 +131,6 @@ impl SystemService {
             secrets,
             trace,
             request_timeout,
-            progress: ProgressBoard::default(),
         }
     }
 
@@ -140,13 +162,18 @@ impl SystemService {
             tickets,
             extended: record.extended,
             provisioned: record.provisioned,
-            provisioning: self.provisioning(id),
+            provisioning: self.provisioning(id).await?,
         })
     }
 
-    /// Placeholder provisioning under way or finished since start.
-    pub fn provisioning(&self, id: SystemId) -> Option<Provisioning> {
-        lock(&self.progress).get(&id).cloned()
+    /// Placeholder provisioning under way or finished, whichever process runs or ran it.
+    pub async fn provisioning(&self, id: SystemId) -> Result<Option<Provisioning>, StoreError> {
+        let now = time::OffsetDateTime::now_utc();
+        Ok(self
+            .store
+            .provisioning_progress(id)
+            .await?
+            .map(|record| progress_seen(record, now)))
     }
 
     /// What saving these Extended Settings would do, said before anything is done.
@@ -176,6 +203,7 @@ impl SystemService {
         let record = self.get(id).await?;
         if self
             .provisioning(id)
+            .await?
             .is_some_and(|p| p.state == ProvisioningState::Running)
         {
             return Err(SystemError::Invalid(FieldErrors::single(
@@ -196,9 +224,20 @@ impl SystemService {
                 .await?;
             return Ok(plan);
         };
+        // Written before the answer, so every node shows it and refuses another save meanwhile.
+        let starting = Provisioning {
+            state: ProvisioningState::Running,
+            message: format!("Starting: {}", plan.describe()),
+            plan: plan.clone(),
+        };
+        self.store
+            .report_provisioning(id, &starting, time::OffsetDateTime::now_utc())
+            .await?;
+        let (progress, reports) = tokio::sync::watch::channel(starting);
+        let writer = tokio::spawn(write_progress(self.store.clone(), id, reports));
         let job = ProvisioningJob {
             store: self.store.clone(),
-            progress: self.progress.clone(),
+            progress,
             cms,
             system: id,
             settings,
@@ -206,11 +245,7 @@ impl SystemService {
             profiles: record.call_profile_id.zip(record.call_leg_profile_id),
             previous: record.provisioned,
         };
-        job.report(
-            ProvisioningState::Running,
-            format!("Starting: {}", plan.describe()),
-        );
-        tokio::spawn(job.run());
+        tokio::spawn(job.run(writer));
         Ok(plan)
     }
 
@@ -482,10 +517,30 @@ const SCHEDULING_IN_FLIGHT: std::num::NonZeroUsize = match std::num::NonZeroUsiz
     None => std::num::NonZeroUsize::MIN,
 };
 
-fn lock(board: &ProgressBoard) -> std::sync::MutexGuard<'_, HashMap<SystemId, Provisioning>> {
-    board
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Writes a running provisioning's progress to the database as it changes, and again every
+/// [`PROGRESS_HEARTBEAT`] (so other nodes can tell it is alive), until it has written the
+/// outcome. One writer, one write at a time: an earlier report never lands after a later one.
+async fn write_progress(
+    store: Arc<dyn Store>,
+    system: SystemId,
+    mut reports: tokio::sync::watch::Receiver<Provisioning>,
+) {
+    loop {
+        tokio::select! {
+            changed = reports.changed() => if changed.is_err() { return },
+            _ = tokio::time::sleep(PROGRESS_HEARTBEAT) => {}
+        }
+        let progress = reports.borrow_and_update().clone();
+        if let Err(e) = store
+            .report_provisioning(system, &progress, time::OffsetDateTime::now_utc())
+            .await
+        {
+            tracing::warn!(system = system.0, error = %e, "writing provisioning progress");
+        }
+        if progress.state != ProvisioningState::Running {
+            return;
+        }
+    }
 }
 
 /// Parses the Extended Settings form, every field's problem at once.
@@ -541,7 +596,8 @@ fn parse_extended(
 /// One provisioning of a system's placeholder spaces, run in the background.
 struct ProvisioningJob {
     store: Arc<dyn Store>,
-    progress: ProgressBoard,
+    /// What [`write_progress`] writes.
+    progress: tokio::sync::watch::Sender<Provisioning>,
     cms: Connector,
     system: SystemId,
     settings: ExtendedSettings,
@@ -553,17 +609,27 @@ struct ProvisioningJob {
 
 impl ProvisioningJob {
     fn report(&self, state: ProvisioningState, message: String) {
-        lock(&self.progress).insert(
-            self.system,
-            Provisioning {
-                state,
-                message,
-                plan: self.plan.clone(),
-            },
-        );
+        self.progress.send_replace(Provisioning {
+            state,
+            message,
+            plan: self.plan.clone(),
+        });
     }
 
-    async fn run(self) {
+    /// The outcome, written last by the progress writer (after any report it is writing).
+    async fn finish(
+        &self,
+        writer: tokio::task::JoinHandle<()>,
+        state: ProvisioningState,
+        message: String,
+    ) {
+        self.report(state, message);
+        if let Err(e) = writer.await {
+            tracing::error!(system = self.system.0, error = %e, "the provisioning progress writer failed");
+        }
+    }
+
+    async fn run(self, writer: tokio::task::JoinHandle<()>) {
         match self.provision().await {
             Ok(summary) => {
                 let closed = async {
@@ -578,7 +644,8 @@ impl ProvisioningJob {
                 if let Err(e) = closed.await {
                     tracing::error!(system = self.system.0, error = %e, "closing tickets after provisioning");
                 }
-                self.report(ProvisioningState::Complete, summary);
+                self.finish(writer, ProvisioningState::Complete, summary)
+                    .await;
             }
             Err(reason) => {
                 tracing::warn!(system = self.system.0, %reason, "placeholder provisioning failed");
@@ -593,7 +660,7 @@ impl ProvisioningJob {
                 {
                     tracing::error!(system = self.system.0, error = %e, "raising a ticket");
                 }
-                self.report(ProvisioningState::Failed, reason);
+                self.finish(writer, ProvisioningState::Failed, reason).await;
             }
         }
     }
@@ -855,6 +922,32 @@ fn host_of(address: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_running_provisioning_that_stopped_reporting_is_shown_as_interrupted() {
+        let now = time::OffsetDateTime::now_utc();
+        let record = |state, silent: i64| ProgressRecord {
+            progress: Provisioning {
+                state,
+                message: "Creating placeholder spaces 1–5".into(),
+                plan: ProvisionPlan::default(),
+            },
+            updated: now - time::Duration::seconds(silent),
+        };
+        let alive = progress_seen(record(ProvisioningState::Running, 10), now);
+        assert_eq!(alive.state, ProvisioningState::Running);
+        let silent = progress_seen(record(ProvisioningState::Running, 61), now);
+        assert_eq!(silent.state, ProvisioningState::Failed);
+        assert!(
+            silent.message.starts_with("Interrupted"),
+            "{}",
+            silent.message
+        );
+        assert!(silent.message.contains("Creating placeholder spaces 1–5"));
+        let done = progress_seen(record(ProvisioningState::Complete, 3600), now);
+        assert_eq!(done.state, ProvisioningState::Complete);
+        assert_eq!(done.message, "Creating placeholder spaces 1–5");
+    }
 
     #[test]
     fn cluster_members_match_by_host_and_stated_port() {

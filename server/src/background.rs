@@ -78,18 +78,16 @@ pub struct Leased {
     /// Wakes the engine on a change.
     pub bell: Arc<EngineBell>,
     pub monitor: Arc<Monitor>,
+    /// This process: the name it takes the lease under.
+    pub node: Arc<domain::lease::Node>,
 }
 
 /// Starts keeping the engine's lease: while this process holds it, the scheduler engine (which
 /// runs every booked meeting), monitoring and the trace's pruning run.
 pub fn start_leased(leased: Leased, background: &Background, tasks: &mut Tasks) {
     let (stop, stopped) = tokio::sync::oneshot::channel();
-    let leader = tokio::spawn(keep_lease(
-        leased,
-        background.clone(),
-        domain::lease::holder_id(),
-        stopped,
-    ));
+    let holder = leased.node.name().to_string();
+    let leader = tokio::spawn(keep_lease(leased, background.clone(), holder, stopped));
     tasks.leader = Some((stop, leader));
 }
 
@@ -155,6 +153,7 @@ async fn keep_lease(
                 background.trace_retention,
                 PRUNE_EVERY,
             )),
+            tokio::spawn(relay_rings(leased.store.clone(), leased.bell.clone())),
         ];
         let mut lease = lease;
         let ended = loop {
@@ -201,6 +200,27 @@ async fn keep_lease(
             }
             Ended::Lost => engine.abort().await,
         }
+    }
+}
+
+/// Wakes this process's engine whenever any process rings it through the database (an action
+/// asked on another node), for as long as this process holds the lease.
+async fn relay_rings(store: Arc<dyn Store>, bell: Arc<EngineBell>) {
+    loop {
+        match store.watch_engine().await {
+            Ok(mut watch) => loop {
+                match watch.rung().await {
+                    Ok(()) => bell.wake(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "watching the engine's doorbell");
+                        break;
+                    }
+                }
+            },
+            Err(e) => tracing::warn!(error = %e, "watching the engine's doorbell"),
+        }
+        // The engine still looks every tick meanwhile; then the watch starts again.
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -165,7 +165,9 @@ async fn router(
         background.monitor_concurrency,
     ));
     // Booking, and the scheduler engine that runs every booked meeting (one task).
-    let bell = Arc::new(domain::bookings::EngineBell::default());
+    // Rung through the database, so the engine runs an action asked on any node at once.
+    let bell = Arc::new(domain::bookings::EngineBell::through(store.clone()));
+    let node = Arc::new(domain::lease::Node::new(store.clone()));
     let bookings = Arc::new(domain::bookings::BookingService::new(
         store.clone(),
         bell.clone(),
@@ -203,6 +205,7 @@ async fn router(
             store.clone(),
         )),
         demo_cms: config.demo_cms.clone(),
+        node: node.clone(),
     };
     background::start_leased(
         background::Leased {
@@ -210,6 +213,7 @@ async fn router(
             systems: context.systems.clone(),
             bell,
             monitor,
+            node: node.clone(),
         },
         background,
         tasks,
@@ -267,6 +271,7 @@ async fn router(
             app::error::MAX_BODY_BYTES,
         ))
         .route("/healthz", get(move || security::healthz(store.clone())))
+        .route("/readyz", get(move || security::readyz(node.clone())))
         .layer(axum::middleware::from_fn(csp::content_security_policy))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(axum::middleware::from_fn_with_state(

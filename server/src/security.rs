@@ -70,7 +70,7 @@ pub async fn check_host(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path() == "/healthz"
+    if matches!(request.uri().path(), "/healthz" | "/readyz")
         || request_host(&request).is_some_and(|host| origins.host_allowed(host))
     {
         return next.run(request).await;
@@ -88,7 +88,8 @@ pub async fn check_host(
 /// with the app shell.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let holds_data = is_page(path) || path.starts_with("/api/") || path == "/healthz";
+    let holds_data =
+        is_page(path) || path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in [
@@ -113,7 +114,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 pub(crate) fn is_page(path: &str) -> bool {
     !(path.starts_with("/pkg/")
         || path.starts_with("/api/")
-        || path == "/healthz"
+        || matches!(path, "/healthz" | "/readyz")
         || path
             .rsplit('/')
             .next()
@@ -176,6 +177,39 @@ fn form_urlencoded_component(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// How long `/readyz` waits for the database before answering that it is unreachable.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// `GET /readyz`, for load balancers and operators: 200 with
+/// `{"database":"ok","lease":"holder"|"standby","epoch":N}` when the database answers (whether
+/// this node holds the engine's lease, and the lease's epoch, 0 before anyone took it); 503 with
+/// `"database":"unreachable"` when it does not answer within [`READY_WITHIN`]. It names no node
+/// and no secret: the holder's name is on Administrative Tools → Engine.
+pub async fn readyz(node: Arc<domain::lease::Node>) -> Response<Body> {
+    match tokio::time::timeout(READY_WITHIN, node.engine()).await {
+        Ok(Ok(status)) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({
+                "database": "ok",
+                "lease": status.role.as_str(),
+                "epoch": status.lease.map_or(0, |l| l.epoch),
+            })),
+        )
+            .into_response(),
+        failed => {
+            match failed {
+                Ok(Err(e)) => tracing::error!(error = %e, "readiness: reading the engine's lease"),
+                _ => tracing::error!("readiness: the database did not answer in time"),
+            }
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "database": "unreachable", "lease": "unknown" })),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `GET /healthz`: 200 when the database answers.

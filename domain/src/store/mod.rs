@@ -15,10 +15,12 @@ pub mod folders;
 pub mod millis;
 mod monitoring;
 mod postgres;
+pub mod progress;
 mod sqlite;
 pub mod systems;
 pub mod tickets;
 pub mod users;
+pub mod wake;
 
 pub use access::AccessStore;
 pub use audit::AuditStore;
@@ -46,6 +48,8 @@ pub trait Store:
     + AccessStore
     + AuditStore
     + crate::lease::LeaseStore
+    + wake::WakeStore
+    + progress::ProgressStore
     + Send
     + Sync
     + 'static

@@ -116,6 +116,8 @@ async fn fixture(nodes: usize, placeholders: u64) -> Fixture {
     wait_for("provisioning", || async {
         systems
             .provisioning(added.id)
+            .await
+            .unwrap()
             .is_some_and(|p| p.state == ProvisioningState::Complete)
     })
     .await;

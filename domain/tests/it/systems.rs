@@ -255,7 +255,7 @@ async fn a_pinned_certificate_is_trusted() {
 
 async fn provisioned(f: &Fixture, id: domain::system::SystemId) -> domain::system::Provisioning {
     for _ in 0..200 {
-        let p = f.service.provisioning(id).unwrap();
+        let p = f.service.provisioning(id).await.unwrap().unwrap();
         if p.state != domain::system::ProvisioningState::Running {
             return p;
         }

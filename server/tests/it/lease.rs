@@ -91,14 +91,19 @@ fn serve(prepared: &Prepared) -> Child {
         .unwrap()
 }
 
-/// Whether the lease is `server`'s (its holder id starts with the process id).
+/// Whether the lease is `server`'s.
 async fn holds(prepared: &Prepared, server: &Child) -> bool {
+    holds_pid(prepared, server.id()).await
+}
+
+/// Whether the lease is process `pid`'s (its holder id names the host and the process id).
+pub async fn holds_pid(prepared: &Prepared, pid: u32) -> bool {
     prepared
         .store
         .current_lease()
         .await
         .unwrap()
-        .is_some_and(|l| l.holder.starts_with(&format!("pid {} ", server.id())))
+        .is_some_and(|l| l.holder.contains(&format!(" pid {pid} at ")))
 }
 
 async fn all_in(prepared: &Prepared, ids: &[MeetingId], state: MeetingState) -> bool {

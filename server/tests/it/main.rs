@@ -10,6 +10,8 @@ mod hostile;
 mod http;
 #[cfg(unix)]
 mod lease;
+#[cfg(unix)]
+mod nodes;
 mod plain_forms;
 mod security;
 #[cfg(unix)]

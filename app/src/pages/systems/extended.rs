@@ -29,9 +29,11 @@ pub async fn save_extended_settings(
 #[server(endpoint = "systems/provisioning", output = crate::codec::Json)]
 pub async fn provisioning_status(id: i64) -> Result<Option<Provisioning>, AppError> {
     crate::auth::require(domain::Permission::ViewSystems).await?;
-    Ok(crate::auth::context()?
+    crate::auth::context()?
         .systems
-        .provisioning(domain::system::SystemId(id)))
+        .provisioning(domain::system::SystemId(id))
+        .await
+        .map_err(|e| AppError::internal("reading provisioning progress", e))
 }
 
 /// What saving would do, from the form's current values: computed in the browser with the same

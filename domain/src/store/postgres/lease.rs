@@ -42,8 +42,9 @@ impl LeaseStore for PgStore {
         ttl: Duration,
     ) -> Result<Option<Lease>, StoreError> {
         let row = sqlx::query(
-            "UPDATE engine_lease SET holder = $1, epoch = epoch + 1, expires_ms = $2 \
-             WHERE id = 1 AND (holder IS NULL OR expires_ms <= $3) RETURNING epoch, expires_ms",
+            "UPDATE engine_lease SET holder = $1, epoch = epoch + 1, expires_ms = $2, since_ms = $3 \
+             WHERE id = 1 AND (holder IS NULL OR expires_ms <= $3) \
+             RETURNING epoch, since_ms, expires_ms",
         )
         .bind(holder)
         .bind(until(now, ttl))
@@ -54,6 +55,7 @@ impl LeaseStore for PgStore {
             Ok(Lease {
                 holder: holder.to_string(),
                 epoch: row.try_get("epoch")?,
+                since: from_ms(row.try_get("since_ms")?),
                 expires: from_ms(row.try_get("expires_ms")?),
             })
         })
@@ -97,15 +99,16 @@ impl LeaseStore for PgStore {
     }
 
     async fn current_lease(&self) -> Result<Option<Lease>, StoreError> {
-        let row: Option<(String, i64, i64)> = sqlx::query_as(
-            "SELECT holder, epoch, expires_ms FROM engine_lease WHERE id = 1 AND holder IS NOT NULL",
+        let row: Option<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT holder, epoch, since_ms, expires_ms FROM engine_lease \
+             WHERE id = 1 AND holder IS NOT NULL",
         )
         .fetch_optional(self.pool())
-        .await
-        ?;
-        Ok(row.map(|(holder, epoch, expires)| Lease {
+        .await?;
+        Ok(row.map(|(holder, epoch, since, expires)| Lease {
             holder,
             epoch,
+            since: from_ms(since),
             expires: from_ms(expires),
         }))
     }

@@ -44,11 +44,13 @@ impl LeaseStore for SqliteStore {
         ttl: Duration,
     ) -> Result<Option<Lease>, StoreError> {
         let row = sqlx::query(
-            "UPDATE engine_lease SET holder = ?, epoch = epoch + 1, expires_ms = ? \
-             WHERE id = 1 AND (holder IS NULL OR expires_ms <= ?) RETURNING epoch, expires_ms",
+            "UPDATE engine_lease SET holder = ?, epoch = epoch + 1, expires_ms = ?, since_ms = ? \
+             WHERE id = 1 AND (holder IS NULL OR expires_ms <= ?) \
+             RETURNING epoch, since_ms, expires_ms",
         )
         .bind(holder)
         .bind(until(now, ttl))
+        .bind(ms(now))
         .bind(ms(now))
         .fetch_optional(self.pool())
         .await?;
@@ -56,6 +58,7 @@ impl LeaseStore for SqliteStore {
             Ok(Lease {
                 holder: holder.to_string(),
                 epoch: row.try_get("epoch")?,
+                since: from_ms(row.try_get("since_ms")?),
                 expires: from_ms(row.try_get("expires_ms")?),
             })
         })
@@ -100,15 +103,16 @@ impl LeaseStore for SqliteStore {
 
     async fn current_lease(&self) -> Result<Option<Lease>, StoreError> {
         let row = sqlx::query(
-            "SELECT holder, epoch, expires_ms FROM engine_lease WHERE id = 1 AND holder IS NOT NULL",
+            "SELECT holder, epoch, since_ms, expires_ms FROM engine_lease \
+             WHERE id = 1 AND holder IS NOT NULL",
         )
         .fetch_optional(self.pool())
-        .await
-        ?;
+        .await?;
         row.map(|row| {
             Ok(Lease {
                 holder: row.try_get("holder")?,
                 epoch: row.try_get("epoch")?,
+                since: from_ms(row.try_get("since_ms")?),
                 expires: from_ms(row.try_get("expires_ms")?),
             })
         })

@@ -6,7 +6,9 @@ mod bookings;
 mod folders;
 mod lease;
 mod monitoring;
+mod progress;
 mod systems;
+mod wake;
 
 use super::{Context, Guarded, Store, StoreError, UserRecord, UserStore};
 use crate::password::PasswordHashString;

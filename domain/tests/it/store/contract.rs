@@ -1182,3 +1182,67 @@ pub async fn racing_bookings_for_the_last_placeholder_leave_one_winner(store: Ar
         assert_eq!(booked.len(), 1, "round {round}");
     }
 }
+
+/// The engine's doorbell: a watcher answers once after rings since it began (several rings,
+/// one answer), and keeps waiting while nobody rings.
+pub async fn the_engines_doorbell_wakes_a_watcher(store: Arc<dyn Store>) {
+    store.ring_engine().await.unwrap();
+    let mut watch = store.watch_engine().await.unwrap();
+    let quiet = Duration::from_millis(700);
+    assert!(
+        tokio::time::timeout(quiet, watch.rung()).await.is_err(),
+        "a ring before the watch began is not seen"
+    );
+    store.ring_engine().await.unwrap();
+    store.ring_engine().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(3), watch.rung())
+        .await
+        .expect("the rings are seen")
+        .unwrap();
+    assert!(
+        tokio::time::timeout(quiet, watch.rung()).await.is_err(),
+        "two rings before one look answer once"
+    );
+}
+
+/// Provisioning progress: one row per system, replaced by each report, read back whole.
+pub async fn provisioning_progress_is_kept_per_system(store: Arc<dyn Store>) {
+    use domain::system::{ProvisionPlan, Provisioning, ProvisioningState};
+    let system = system_with(&store, "10.0.0.9", 2).await;
+    assert!(store.provisioning_progress(system).await.unwrap().is_none());
+    let plan = ProvisionPlan {
+        create: vec![IdRange {
+            base: 3,
+            quantity: 4,
+        }],
+        remove: vec![IdRange {
+            base: 1,
+            quantity: 1,
+        }],
+        keep: 1,
+    };
+    let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let running = Provisioning {
+        state: ProvisioningState::Running,
+        message: "Creating placeholder spaces 3–6: bulk sync ‘pending’".into(),
+        plan: plan.clone(),
+    };
+    store
+        .report_provisioning(system, &running, at)
+        .await
+        .unwrap();
+    let read = store.provisioning_progress(system).await.unwrap().unwrap();
+    assert_eq!((read.progress, read.updated), (running, at));
+    let done = Provisioning {
+        state: ProvisioningState::Complete,
+        message: "Done".into(),
+        plan,
+    };
+    let later = at + Duration::from_secs(5);
+    store
+        .report_provisioning(system, &done, later)
+        .await
+        .unwrap();
+    let read = store.provisioning_progress(system).await.unwrap().unwrap();
+    assert_eq!((read.progress, read.updated), (done, later));
+}

@@ -72,4 +72,6 @@ on_both_backends!(
     bookings_are_saved_listed_and_changed,
     a_placeholder_claimed_twice_refuses_only_the_second_step,
     racing_bookings_for_the_last_placeholder_leave_one_winner,
+    the_engines_doorbell_wakes_a_watcher,
+    provisioning_progress_is_kept_per_system,
 );

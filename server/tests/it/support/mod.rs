@@ -262,6 +262,8 @@ async fn add_system(store: &Database, key: &str, sim: &Cluster, wanted: &SimSyst
     wait_for("provisioning", async || {
         systems
             .provisioning(added.id)
+            .await
+            .unwrap()
             .is_some_and(|p| p.state == ProvisioningState::Complete)
     })
     .await;
