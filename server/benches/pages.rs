@@ -28,8 +28,8 @@ use domain::login_throttle::LoginThrottle;
 use domain::password::{PasswordHashString, PasswordPolicy};
 use domain::scheduler::steps::EngineSteps;
 use domain::secret_box::SecretBox;
+use domain::store::Store;
 use domain::store::bookings::{NewConference, NewEvent, Step};
-use domain::store::{Store, SystemStore, UserStore};
 use domain::system::{ExtendedSettings, IdRange};
 use domain::systems::{AddSystemInput, SystemService};
 use domain::users::UserService;
@@ -102,7 +102,11 @@ async fn main() {
     };
     println!(
         "database: {}",
-        if options.postgres { "PostgreSQL" } else { "SQLite" }
+        if options.postgres {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
     let key = SecretBox::generate_key();
 

@@ -30,8 +30,14 @@ fn options() -> Options {
     };
     Options {
         database_url: value("--database-url"),
-        nodes: value("--nodes").and_then(|v| v.parse().ok()).unwrap_or(2).max(2),
-        kills: value("--kills").and_then(|v| v.parse().ok()).unwrap_or(10).max(1),
+        nodes: value("--nodes")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2)
+            .max(2),
+        kills: value("--kills")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10)
+            .max(1),
         lease_seconds: value("--lease-seconds").and_then(|v| v.parse().ok()),
     }
 }

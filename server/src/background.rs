@@ -38,7 +38,7 @@ impl Default for Background {
             monitor_interval: Duration::from_secs(60),
             monitor_concurrency: 8,
             trace_retention: Duration::from_secs(14 * 86_400),
-            lease_ttl: Duration::from_secs(10),
+            lease_ttl: Duration::from_secs(8),
         }
     }
 }
@@ -107,7 +107,8 @@ async fn keep_lease(
 ) {
     let ttl = background.lease_ttl;
     let renew_every = ttl / 5;
-    let poll = renew_every.min(Duration::from_secs(1));
+    // A standby looks twice a second: takeover comes at most half a second after the expiry.
+    let poll = renew_every.min(Duration::from_millis(500));
     // Acting stops this long before the lease would expire unrenewed.
     let margin = ttl * 3 / 10;
     let mut waited = false;

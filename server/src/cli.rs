@@ -110,7 +110,7 @@ pub struct ServeArgs {
     pub trace_retention_days: u32,
     /// Seconds the engine's lease lasts unrenewed: another process serving the same database
     /// takes the engine over this long after this one dies.
-    #[arg(long, env = "BRIDGEKEEPER_LEASE_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=300))]
+    #[arg(long, env = "BRIDGEKEEPER_LEASE_SECONDS", default_value_t = 8, value_parser = clap::value_parser!(u64).range(2..=300))]
     pub lease_seconds: u64,
 }
 

@@ -89,18 +89,29 @@ fn run(args: &[&std::ffi::OsStr]) -> String {
         script(),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).expect("text").trim().to_string()
+    String::from_utf8(out.stdout)
+        .expect("text")
+        .trim()
+        .to_string()
 }
 
 #[allow(dead_code)]
 impl PrivateServer {
     pub async fn start() -> PrivateServer {
-        let dir = std::env::temp_dir().join(format!("bridgekeeper-test-pg-own-{:016x}", rand::random::<u64>()));
+        let dir = std::env::temp_dir().join(format!(
+            "bridgekeeper-test-pg-own-{:016x}",
+            rand::random::<u64>()
+        ));
         let pid = std::process::id().to_string();
         let url = {
             let dir = dir.clone();
             tokio::task::spawn_blocking(move || {
-                run(&["start".as_ref(), dir.as_os_str(), "--watch".as_ref(), pid.as_ref()])
+                run(&[
+                    "start".as_ref(),
+                    dir.as_os_str(),
+                    "--watch".as_ref(),
+                    pid.as_ref(),
+                ])
             })
             .await
             .expect("starting a PostgreSQL")

@@ -5,91 +5,12 @@
 //! - The holder killed between dressing a placeholder and creating the call: the standby takes
 //!   over after the lease expires, resumes the start (one call, never two) and ends it.
 
-use crate::shutdown::{exited, signal};
-use crate::support::{Backend, Portal, Prepared, wait_for};
-use cms_sim::{Faults, SimConfig};
-use domain::booking::rules::Span;
-use domain::booking::{ConferenceType, MeetingId, MeetingState, SipUri, Title};
-use domain::bookings::{Actor, Booking, BookingService, EngineBell};
-use domain::password::PasswordHashString;
-use domain::zone::Zone;
-use domain::{Role, Username};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use crate::support::process::{booked, exited, serve, signal};
+use crate::support::{Backend, Prepared, wait_for};
+use cms_sim::Faults;
+use domain::booking::{MeetingId, MeetingState};
+use std::process::Child;
 use std::time::Duration;
-use time::OffsetDateTime;
-
-/// A database with a system of four placeholders and `count` meetings booked to start in
-/// `after` and last `length`, each dialling one participant.
-async fn booked(
-    backend: Backend,
-    count: usize,
-    after: Duration,
-    length: Duration,
-) -> (Prepared, Vec<MeetingId>) {
-    let prepared = Portal::build()
-        .backend(backend)
-        .sim(SimConfig {
-            dial_connect_delay: Duration::from_millis(50),
-            ..SimConfig::default()
-        })
-        .system(4)
-        .numbers_from("1")
-        .prepare()
-        .await;
-    let store = prepared.store.store();
-    let user = store
-        .insert_user(
-            &Username::parse("sam").unwrap(),
-            Role::Scheduler,
-            &PasswordHashString("unused".into()),
-        )
-        .await
-        .unwrap();
-    let bookings = BookingService::new(store.clone(), Arc::new(EngineBell::default()));
-    let start = OffsetDateTime::now_utc() + after;
-    let mut ids = Vec::new();
-    for n in 0..count {
-        let booking = Booking {
-            title: Title::parse(&format!("Call {n}")).unwrap(),
-            conference_type: ConferenceType::AutomaticConnect,
-            system: prepared.system,
-            zone: Zone::utc(),
-            participants: vec![SipUri::parse(&format!("desk{n}@example.com")).unwrap()],
-            passcode: None,
-            notes: String::new(),
-            recurrence: None,
-            spans: vec![Span::new(start, start + length).unwrap()],
-        };
-        let actor = Actor {
-            id: user,
-            name: "sam".into(),
-            role: Role::Scheduler,
-        };
-        let saved = bookings
-            .book(&actor, booking, OffsetDateTime::now_utc())
-            .await
-            .unwrap();
-        ids.push(saved.meetings[0]);
-    }
-    prepared.sim.as_ref().unwrap().clear_requests();
-    (prepared, ids)
-}
-
-/// A `bridgekeeper serve` on the prepared database with a 3-second lease.
-fn serve(prepared: &Prepared) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_bridgekeeper"))
-        .arg("serve")
-        .env("BRIDGEKEEPER_DATABASE_URL", &prepared.db)
-        .env("BRIDGEKEEPER_SECRET_KEY", &prepared.key)
-        .env("BRIDGEKEEPER_LISTEN", "127.0.0.1:0")
-        .env("BRIDGEKEEPER_SITE_ROOT", prepared.dir.path())
-        .env("BRIDGEKEEPER_LEASE_SECONDS", "3")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
 
 /// Whether the lease is `server`'s.
 async fn holds(prepared: &Prepared, server: &Child) -> bool {
@@ -138,8 +59,8 @@ async fn two_processes_on_one_database_run_each_meeting_once_on_postgres() {
 
 async fn each_meeting_once(backend: Backend) {
     let (prepared, ids) = booked(backend, 3, Duration::from_secs(4), Duration::from_secs(4)).await;
-    let first = serve(&prepared);
-    let second = serve(&prepared);
+    let first = serve(&prepared, 3);
+    let second = serve(&prepared, 3);
     wait_for("every meeting to finish", async || {
         all_in(&prepared, &ids, MeetingState::Finished).await
     })
@@ -193,12 +114,12 @@ async fn resumes_once(backend: Backend) {
     let (prepared, ids) = booked(backend, 1, Duration::from_secs(3), Duration::from_secs(12)).await;
     let id = ids[0];
     let sim = prepared.sim.as_ref().unwrap();
-    let holder = serve(&prepared);
+    let holder = serve(&prepared, 3);
     wait_for("the first process to take the lease", async || {
         holds(&prepared, &holder).await
     })
     .await;
-    let standby = serve(&prepared);
+    let standby = serve(&prepared, 3);
     sim.set_faults(Faults {
         latency: Duration::from_millis(500),
         ..Faults::default()

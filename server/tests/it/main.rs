@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod booking;
 mod calendar;
+mod cluster;
 mod hostile;
 mod http;
 #[cfg(unix)]

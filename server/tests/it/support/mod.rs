@@ -24,6 +24,9 @@ use std::time::Duration;
 #[path = "../../../../domain/tests/it/pg.rs"]
 pub mod pg;
 
+pub mod node;
+pub mod process;
+
 /// Every test user's password.
 pub const PASSWORD: &str = "correct horse battery staple";
 
