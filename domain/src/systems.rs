@@ -201,38 +201,57 @@ impl SystemService {
     ) -> Result<ProvisionPlan, SystemError> {
         let settings = parse_extended(domain, base, quantity)?;
         let record = self.get(id).await?;
-        if self
-            .provisioning(id)
-            .await?
-            .is_some_and(|p| p.state == ProvisioningState::Running)
-        {
-            return Err(SystemError::Invalid(FieldErrors::single(
+        let busy = || {
+            SystemError::Invalid(FieldErrors::single(
                 "quantity",
                 "placeholder spaces are being provisioned; wait until that has finished",
-            )));
+            ))
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let last = self.store.provisioning_progress(id).await?;
+        if last
+            .clone()
+            .is_some_and(|record| progress_seen(record, now).state == ProvisioningState::Running)
+        {
+            return Err(busy());
         }
         let plan = ProvisionPlan::between(record.provisioned, settings.range);
-        let cms = if plan.is_empty() {
-            None
-        } else {
-            Some(self.connector_for(&record)?)
-        };
-        self.store.set_extended_settings(id, &settings).await?;
-        let Some(cms) = cms else {
+        if plan.is_empty() {
+            self.store.set_extended_settings(id, &settings).await?;
             self.store
                 .close_tickets(id, TicketKind::DialNumberConfigurationError)
                 .await?;
             return Ok(plan);
-        };
-        // Written before the answer, so every node shows it and refuses another save meanwhile.
+        }
+        let cms = self.connector_for(&record)?;
+        // Written before the settings and the answer, so every node shows it and refuses another
+        // save meanwhile; of two saves on two nodes that read the same last report, one starts.
         let starting = Provisioning {
             state: ProvisioningState::Running,
             message: format!("Starting: {}", plan.describe()),
             plan: plan.clone(),
         };
-        self.store
-            .report_provisioning(id, &starting, time::OffsetDateTime::now_utc())
-            .await?;
+        let last = last.map(|record| record.updated);
+        let at = last.map_or(now, |last| now.max(last + time::Duration::milliseconds(1)));
+        if !self
+            .store
+            .start_provisioning(id, last, &starting, at)
+            .await?
+        {
+            return Err(busy());
+        }
+        if let Err(e) = self.store.set_extended_settings(id, &settings).await {
+            let failed = Provisioning {
+                state: ProvisioningState::Failed,
+                message: format!("Failed: the settings could not be saved ({e})"),
+                plan: plan.clone(),
+            };
+            let _ = self
+                .store
+                .report_provisioning(id, &failed, time::OffsetDateTime::now_utc())
+                .await;
+            return Err(e.into());
+        }
         let (progress, reports) = tokio::sync::watch::channel(starting);
         let writer = tokio::spawn(write_progress(self.store.clone(), id, reports));
         let job = ProvisioningJob {

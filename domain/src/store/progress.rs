@@ -23,6 +23,16 @@ pub trait ProgressStore: Send + Sync {
         progress: &Provisioning,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+    /// Writes `progress` (a provisioning starting, written at `at`) only if the system's last
+    /// report is still the one written at `last` (`None`: there was none): of two processes that
+    /// read the same report and decided to provision, one starts. Whether this one did.
+    async fn start_provisioning(
+        &self,
+        system: SystemId,
+        last: Option<OffsetDateTime>,
+        progress: &Provisioning,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
     /// The system's last progress, if it was ever provisioned through the portal.
     async fn provisioning_progress(
         &self,

@@ -324,6 +324,55 @@ async fn provisioning_on_the_other_node(backend: Backend) {
             "{done}"
         );
     }
+
+    // Two administrators save at once on two nodes: one provisioning starts, the other is told.
+    sim.set_faults(Faults {
+        bulk_sync: BulkSyncFault::StayPending,
+        ..Faults::default()
+    });
+    let (eight, ten) = (grow("8"), grow("10"));
+    let eight: Vec<(&str, &str)> = eight.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ten: Vec<(&str, &str)> = ten.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (on_standby_saved, on_holder_saved) = tokio::join!(
+        standby.call(Some(&on_standby), "/api/systems/extended", &eight),
+        holder.call(Some(&on_holder), "/api/systems/extended", &ten),
+    );
+    let saved: Vec<_> = [&on_standby_saved, &on_holder_saved]
+        .into_iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .collect();
+    assert_eq!(
+        saved.len(),
+        1,
+        "one of two racing saves: {on_standby_saved:?} {on_holder_saved:?}"
+    );
+    let refused = if on_standby_saved.0 == StatusCode::OK {
+        &on_holder_saved
+    } else {
+        &on_standby_saved
+    };
+    assert!(
+        refused.1.to_string().contains("being provisioned"),
+        "{refused:?}"
+    );
+    sim.set_faults(Faults::default());
+    wait_for("the racing save's provisioning to finish", async || {
+        progress(&holder, &on_holder).await["state"] != "Running"
+    })
+    .await;
+    let created = if on_standby_saved.0 == StatusCode::OK {
+        2
+    } else {
+        4
+    };
+    let done = progress(&holder, &on_holder).await;
+    assert!(
+        done["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Done: {created} placeholder space(s) created")),
+        "the winner's quantity: {done}"
+    );
     standby.stop().await;
     holder.stop().await;
 }

@@ -39,6 +39,38 @@ impl ProgressStore for SqliteStore {
         Ok(())
     }
 
+    async fn start_provisioning(
+        &self,
+        system: SystemId,
+        last: Option<OffsetDateTime>,
+        progress: &Provisioning,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let written = sqlx::query(
+            "INSERT INTO provisioning_progress \
+             (system_id, state, message, plan_create, plan_remove, plan_keep, updated_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (system_id) DO UPDATE SET state = excluded.state, \
+             message = excluded.message, plan_create = excluded.plan_create, \
+             plan_remove = excluded.plan_remove, plan_keep = excluded.plan_keep, \
+             updated_ms = excluded.updated_ms \
+             WHERE provisioning_progress.updated_ms = ?",
+        )
+        .bind(system.0)
+        .bind(state_name(progress.state))
+        .bind(&progress.message)
+        .bind(ranges_text(&progress.plan.create))
+        .bind(ranges_text(&progress.plan.remove))
+        .bind(i64::try_from(progress.plan.keep).unwrap_or(i64::MAX))
+        .bind(ms(at))
+        // No report read: any row there now was written since, and wins.
+        .bind(last.map(ms))
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(written == 1)
+    }
+
     async fn provisioning_progress(
         &self,
         system: SystemId,

@@ -1246,3 +1246,73 @@ pub async fn provisioning_progress_is_kept_per_system(store: Arc<dyn Store>) {
     let read = store.provisioning_progress(system).await.unwrap().unwrap();
     assert_eq!((read.progress, read.updated), (done, later));
 }
+
+/// Starting a provisioning writes only over the report it was decided on: of two processes that
+/// read the same last report (none, then a finished one), exactly one starts, racing or not.
+pub async fn a_provisioning_starts_once_over_the_report_it_read(store: Arc<dyn Store>) {
+    use domain::system::{ProvisionPlan, Provisioning, ProvisioningState};
+    let system = system_with(&store, "10.0.0.10", 2).await;
+    let starting = |message: &str| Provisioning {
+        state: ProvisioningState::Running,
+        message: message.into(),
+        plan: ProvisionPlan::default(),
+    };
+    let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    assert!(
+        store
+            .start_provisioning(system, None, &starting("first"), at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .start_provisioning(system, None, &starting("second"), at)
+            .await
+            .unwrap(),
+        "a report was written since none was read"
+    );
+    let done = Provisioning {
+        state: ProvisioningState::Complete,
+        message: "Done".into(),
+        plan: ProvisionPlan::default(),
+    };
+    let finished = at + Duration::from_secs(5);
+    store
+        .report_provisioning(system, &done, finished)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .start_provisioning(
+                system,
+                Some(at),
+                &starting("stale"),
+                finished + Duration::from_secs(1)
+            )
+            .await
+            .unwrap(),
+        "decided on a report that was replaced since"
+    );
+    let read = store.provisioning_progress(system).await.unwrap().unwrap();
+    assert_eq!(read.progress, done, "nothing written over the newer report");
+
+    let later = finished + Duration::from_secs(1);
+    let racers = (0..8).map(|n| {
+        let store = store.clone();
+        let progress = starting(&format!("racer {n}"));
+        tokio::spawn(async move {
+            store
+                .start_provisioning(system, Some(finished), &progress, later)
+                .await
+                .unwrap()
+        })
+    });
+    let mut started = 0;
+    for racer in racers.collect::<Vec<_>>() {
+        started += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(started, 1, "one of eight racing starts wins");
+    let read = store.provisioning_progress(system).await.unwrap().unwrap();
+    assert_eq!(read.progress.state, ProvisioningState::Running);
+    assert_eq!(read.updated, later);
+}

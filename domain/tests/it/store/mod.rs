@@ -74,4 +74,5 @@ on_both_backends!(
     racing_bookings_for_the_last_placeholder_leave_one_winner,
     the_engines_doorbell_wakes_a_watcher,
     provisioning_progress_is_kept_per_system,
+    a_provisioning_starts_once_over_the_report_it_read,
 );
