@@ -9,6 +9,7 @@ const routes: Record<string, string[]> = {
   admin: [
     '/', '/booking', '/booking/new', '/booking/conferences', '/monitoring', '/systems',
     '/systems/add', '/admin', '/admin/users', '/admin/conference-settings', '/admin/audit',
+    '/admin/engine',
   ],
   sam: ['/', '/booking', '/booking/new', '/booking/conferences', '/systems'],
   hana: ['/', '/booking', '/booking/conferences', '/monitoring', '/systems'],
@@ -73,4 +74,29 @@ test('a hostile note shows as text in the hydrated edit form', async ({ page, ba
   await expect(page.locator('#series-notes')).toHaveValue(note);
   await expect(page.locator('img[src=x]')).toHaveCount(0);
   expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+});
+
+// Administrative Tools → Engine: the one node `make run` starts holds the engine's lease, and the
+// page says so; the lease is for administrators only, refused to a scheduler by the server.
+test('an administrator sees which node runs the engine', async ({ page, browser, baseURL }) => {
+  await signIn(page, 'admin');
+  await page.goto('/admin');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Engine' }).click();
+  await expect(page).toHaveURL(/\/admin\/engine$/);
+  await expect(page.getByRole('heading', { name: 'Engine', exact: true })).toBeVisible();
+  const here = (await page.locator('[data-node]').getAttribute('data-node'))!;
+  expect(here).toMatch(/ pid \d+ at /);
+  await expect(page.locator('[data-node]')).toHaveText(here);
+  await expect(page.locator('[data-role]')).toHaveAttribute('data-role', 'holder');
+  await expect(page.locator('[data-role]')).toContainText('Holder: this node runs the scheduler engine');
+  await expect(page.locator('dl[aria-label="Engine lease"] [data-holder]')).toHaveText(`${here} (this node)`);
+  expect(Number(await page.locator('[data-epoch]').getAttribute('data-epoch'))).toBeGreaterThanOrEqual(1);
+
+  const samContext = await browser.newContext();
+  const sam = await samContext.newPage();
+  await signIn(sam, 'sam');
+  const refused = await sam.request.post('/api/admin/engine', { headers: { Origin: baseURL! } });
+  expect(refused.status()).toBe(403);
+  await samContext.close();
 });

@@ -9,22 +9,36 @@ use crate::system::{ProvisionPlan, Provisioning, SystemId};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-#[async_trait::async_trait]
-impl ProgressStore for PgStore {
-    async fn report_provisioning(
+/// Over which report a write may go.
+enum Over {
+    /// Whatever is there.
+    Any,
+    /// Only the one written at this instant (`None`: only where there is none yet).
+    Only(Option<OffsetDateTime>),
+}
+
+impl PgStore {
+    /// Writes the system's progress over what `over` allows; whether it was written.
+    async fn write_progress(
         &self,
         system: SystemId,
         progress: &Provisioning,
         at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
+        over: Over,
+    ) -> Result<bool, StoreError> {
+        let (any, last) = match over {
+            Over::Any => (true, None),
+            Over::Only(last) => (false, last.map(ms)),
+        };
+        let written = sqlx::query(
             "INSERT INTO provisioning_progress \
              (system_id, state, message, plan_create, plan_remove, plan_keep, updated_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (system_id) DO UPDATE SET state = excluded.state, \
              message = excluded.message, plan_create = excluded.plan_create, \
              plan_remove = excluded.plan_remove, plan_keep = excluded.plan_keep, \
-             updated_ms = excluded.updated_ms",
+             updated_ms = excluded.updated_ms \
+             WHERE $8 OR provisioning_progress.updated_ms = $9",
         )
         .bind(system.0)
         .bind(state_name(progress.state))
@@ -33,8 +47,25 @@ impl ProgressStore for PgStore {
         .bind(ranges_text(&progress.plan.remove))
         .bind(i64::try_from(progress.plan.keep).unwrap_or(i64::MAX))
         .bind(ms(at))
+        .bind(any)
+        // NULL, when no report was read, equals nothing: any row there now was written since.
+        .bind(last)
         .execute(self.pool())
-        .await?;
+        .await?
+        .rows_affected();
+        Ok(written == 1)
+    }
+}
+
+#[async_trait::async_trait]
+impl ProgressStore for PgStore {
+    async fn report_provisioning(
+        &self,
+        system: SystemId,
+        progress: &Provisioning,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.write_progress(system, progress, at, Over::Any).await?;
         Ok(())
     }
 
@@ -45,29 +76,8 @@ impl ProgressStore for PgStore {
         progress: &Provisioning,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let written = sqlx::query(
-            "INSERT INTO provisioning_progress \
-             (system_id, state, message, plan_create, plan_remove, plan_keep, updated_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (system_id) DO UPDATE SET state = excluded.state, \
-             message = excluded.message, plan_create = excluded.plan_create, \
-             plan_remove = excluded.plan_remove, plan_keep = excluded.plan_keep, \
-             updated_ms = excluded.updated_ms \
-             WHERE provisioning_progress.updated_ms = $8",
-        )
-        .bind(system.0)
-        .bind(state_name(progress.state))
-        .bind(&progress.message)
-        .bind(ranges_text(&progress.plan.create))
-        .bind(ranges_text(&progress.plan.remove))
-        .bind(i64::try_from(progress.plan.keep).unwrap_or(i64::MAX))
-        .bind(ms(at))
-        // No report read: any row there now was written since, and wins.
-        .bind(last.map(ms))
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(written == 1)
+        self.write_progress(system, progress, at, Over::Only(last))
+            .await
     }
 
     async fn provisioning_progress(
