@@ -425,26 +425,40 @@ async fn filtered(
     select: &str,
     filter: &MeetingFilter,
 ) -> Result<Vec<PgRow>, StoreError> {
-    // Every filter is bound; a NULL (or empty) one lets everything through.
-    let sql = format!(
-        "{select} WHERE ($1::BIGINT IS NULL OR m.end_ms > $1) \
-         AND ($2::BIGINT IS NULL OR m.start_ms < $2) AND ($3::BIGINT IS NULL OR m.system_id = $3) \
-         AND ($4::BIGINT IS NULL OR c.owner_id = $4) \
-         AND ($5::BIGINT IS NULL OR m.conference_id = $5) \
-         AND (cardinality($6::TEXT[]) = 0 OR m.state = ANY($6)) \
-         AND ($7::TEXT IS NULL OR strpos(lower(m.title), lower($7)) > 0) \
-         ORDER BY m.start_ms, m.id LIMIT $8"
-    );
-    let states: Vec<String> = filter.states.iter().map(|s| s.as_str().into()).collect();
-    sqlx::query(&sql)
-        .bind(filter.from.map(ms))
-        .bind(filter.to.map(ms))
-        .bind(filter.system.map(|s| s.0))
-        .bind(filter.owner.map(|o| o.0))
-        .bind(filter.conference.map(|c| c.0))
-        .bind(states)
-        .bind(filter.title_contains.clone())
-        .bind(filter.limit.map(i64::from))
+    // Only the filters given, so that PostgreSQL plans for them: one statement with every filter
+    // as `$n IS NULL OR …` gets a generic plan that scans every meeting (20 ms at 10,000 meetings
+    // for the conference list, against 5 ms).
+    let mut sql = sqlx::QueryBuilder::<Postgres>::new(select);
+    sql.push(" WHERE TRUE");
+    if let Some(from) = filter.from {
+        sql.push(" AND m.end_ms > ").push_bind(ms(from));
+    }
+    if let Some(to) = filter.to {
+        sql.push(" AND m.start_ms < ").push_bind(ms(to));
+    }
+    if let Some(system) = filter.system {
+        sql.push(" AND m.system_id = ").push_bind(system.0);
+    }
+    if let Some(owner) = filter.owner {
+        sql.push(" AND c.owner_id = ").push_bind(owner.0);
+    }
+    if let Some(conference) = filter.conference {
+        sql.push(" AND m.conference_id = ").push_bind(conference.0);
+    }
+    if !filter.states.is_empty() {
+        let states: Vec<String> = filter.states.iter().map(|s| s.as_str().into()).collect();
+        sql.push(" AND m.state = ANY(").push_bind(states).push(")");
+    }
+    if let Some(title) = &filter.title_contains {
+        sql.push(" AND strpos(lower(m.title), lower(")
+            .push_bind(title.clone())
+            .push(")) > 0");
+    }
+    sql.push(" ORDER BY m.start_ms, m.id");
+    if let Some(limit) = filter.limit {
+        sql.push(" LIMIT ").push_bind(i64::from(limit));
+    }
+    sql.build()
         .fetch_all(store.pool())
         .await
         .map_err(StoreError::from)
