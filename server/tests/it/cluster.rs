@@ -7,7 +7,7 @@
 //!   back exactly one engine runs and nothing is started twice.
 
 use crate::support::node::{Node, node};
-use crate::support::process::{exited, signal};
+use crate::support::process::{exited, ok_requests, signal};
 use crate::support::{Backend, ONE_PER_ROLE, Portal, Prepared, form, pg, wait_for, wait_up_to};
 use cms_sim::{Faults, SimConfig};
 use domain::booking::recurrence::iso_date;
@@ -32,17 +32,6 @@ async fn states(prepared: &Prepared, ids: &[MeetingId]) -> Vec<MeetingState> {
         states.push(prepared.store.meeting(*id).await.unwrap().unwrap().state);
     }
     states
-}
-
-fn ok_requests(prepared: &Prepared, method: &str, path: impl Fn(&str) -> bool) -> usize {
-    prepared
-        .sim
-        .as_ref()
-        .unwrap()
-        .requests()
-        .iter()
-        .filter(|r| r.method == method && path(&r.path) && r.status == 200)
-        .count()
 }
 
 /// Books one meeting through `node` at `start` (UTC, whole minutes) for `minutes`; its id.

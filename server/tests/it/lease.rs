@@ -5,7 +5,7 @@
 //! - The holder killed between dressing a placeholder and creating the call: the standby takes
 //!   over after the lease expires, resumes the start (one call, never two) and ends it.
 
-use crate::support::process::{booked, exited, serve, signal};
+use crate::support::process::{booked, exited, ok_requests, serve, signal};
 use crate::support::{Backend, Prepared, wait_for};
 use cms_sim::Faults;
 use domain::booking::{MeetingId, MeetingState};
@@ -36,17 +36,6 @@ async fn all_in(prepared: &Prepared, ids: &[MeetingId], state: MeetingState) -> 
     true
 }
 
-fn count(prepared: &Prepared, method: &str, path: impl Fn(&str) -> bool) -> usize {
-    prepared
-        .sim
-        .as_ref()
-        .unwrap()
-        .requests()
-        .iter()
-        .filter(|r| r.method == method && path(&r.path) && r.status == 200)
-        .count()
-}
-
 #[tokio::test]
 async fn two_processes_on_one_database_run_each_meeting_once() {
     each_meeting_once(Backend::Sqlite).await;
@@ -66,9 +55,9 @@ async fn each_meeting_once(backend: Backend) {
     })
     .await;
 
-    let dressed = count(&prepared, "PUT", |p| p.starts_with("/api/v1/coSpaces/"));
-    let calls = count(&prepared, "POST", |p| p == "/api/v1/calls");
-    let ended = count(&prepared, "DELETE", |p| p.starts_with("/api/v1/calls/"));
+    let dressed = ok_requests(&prepared, "PUT", |p| p.starts_with("/api/v1/coSpaces/"));
+    let calls = ok_requests(&prepared, "POST", |p| p == "/api/v1/calls");
+    let ended = ok_requests(&prepared, "DELETE", |p| p.starts_with("/api/v1/calls/"));
     assert_eq!(
         (dressed, calls, ended),
         (2 * ids.len(), ids.len(), ids.len()),
@@ -150,12 +139,12 @@ async fn resumes_once(backend: Backend) {
     signal(&standby, "-TERM");
     assert!(exited(standby).await.success());
     assert_eq!(
-        count(&prepared, "POST", |p| p == "/api/v1/calls"),
+        ok_requests(&prepared, "POST", |p| p == "/api/v1/calls"),
         1,
         "exactly one call was ever created"
     );
     assert_eq!(
-        count(&prepared, "DELETE", |p| p.starts_with("/api/v1/calls/")),
+        ok_requests(&prepared, "DELETE", |p| p.starts_with("/api/v1/calls/")),
         1,
         "ended once"
     );

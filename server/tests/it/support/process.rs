@@ -102,3 +102,15 @@ pub async fn exited(mut server: Child) -> std::process::ExitStatus {
         .unwrap()
         .unwrap()
 }
+
+/// How many requests the simulator answered 200 with `method` on a path `path` accepts.
+pub fn ok_requests(prepared: &Prepared, method: &str, path: impl Fn(&str) -> bool) -> usize {
+    prepared
+        .sim
+        .as_ref()
+        .unwrap()
+        .requests()
+        .iter()
+        .filter(|r| r.method == method && path(&r.path) && r.status == 200)
+        .count()
+}
