@@ -18,7 +18,8 @@ cargo clippy --all-targets -- -D warnings
 # A real PostgreSQL server for the tests that run on both backends; stopped however we exit.
 say "PostgreSQL for the tests (scripts/postgres.sh)"
 pg_dir=$(mktemp -d /tmp/bridgekeeper-pg.XXXXXX)
-trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+root=$(pwd)
+trap '"$root/scripts/postgres.sh" stop "$pg_dir"' EXIT
 BRIDGEKEEPER_TEST_PG=$(scripts/postgres.sh start "$pg_dir")
 export BRIDGEKEEPER_TEST_PG
 
