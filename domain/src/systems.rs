@@ -232,7 +232,10 @@ impl SystemService {
             plan: plan.clone(),
         };
         let last = last.map(|record| record.updated);
-        let at = last.map_or(now, |last| now.max(last + time::Duration::milliseconds(1)));
+        // Later than the report it replaces, so that a second start decided on that report fails.
+        let at = last
+            .and_then(|last| last.checked_add(time::Duration::milliseconds(1)))
+            .map_or(now, |after| now.max(after));
         if !self
             .store
             .start_provisioning(id, last, &starting, at)
